@@ -1,0 +1,13 @@
+// The standalone host: the same API as the Azure Functions app, on plain ASP.NET Core (Kestrel).
+// Used to run ServerlessAuth without Core Tools, in tests and in benchmarks.
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddServerlessAuth(builder.Configuration);
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+app.MapOpenApi();
+app.MapServerlessAuthApi();
+app.Run();
+
+/// <summary>The standalone host's entry point (public for in-process tests).</summary>
+public partial class Program;

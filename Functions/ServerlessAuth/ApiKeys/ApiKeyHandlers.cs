@@ -1,0 +1,188 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Logging;
+using ServerlessAuth.Http;
+using ServerlessAuth.Security;
+using ServerlessAuth.Storage;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.ApiKeys;
+
+/// <summary>
+/// API keys of a tenant: issue (the secret is in that response only), list, read, revoke. Managers handle every
+/// key of their tenant; a member only its own, and another's key answers 404 as if it did not exist.
+/// </summary>
+internal sealed class ApiKeyHandlers(
+    ApiKeyStore keys,
+    TenantStore tenants,
+    ApiKeyFormat format,
+    ApiKeyRevoker revoker,
+    TimeProvider time,
+    ILogger<ApiKeyHandlers> logger)
+{
+    /// <summary>Shortest lifetime a key may be given: anything shorter is almost certainly a clock or unit mistake.</summary>
+    public static readonly TimeSpan MinLifetime = TimeSpan.FromMinutes(5);
+
+    public async Task<Results<Created<ApiKeyResponse>, ApiProblem>> IssueAsync(Caller caller, TenantId tenantId, CreateApiKeyRequest body, CancellationToken cancellationToken)
+    {
+        if (!caller.CanSee(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        if (!OperatorId.TryParse(body.OperatorId, out var operatorId))
+        {
+            return ApiProblem.InvalidRequest("operatorId is not a valid operator id.", "operatorId");
+        }
+
+        if (!caller.CanManageKeysOf(tenantId, operatorId))
+        {
+            return ApiProblem.InsufficientScope(new HashSet<string>(), "A member issues keys for itself only.").WithField("operatorId");
+        }
+
+        if (Fields.CheckName(body.Name, "name") is { } nameProblem)
+        {
+            return nameProblem;
+        }
+
+        var (scopes, scopeProblem) = Fields.ReadScopes(body.Scopes, "scopes");
+        if (scopeProblem is not null)
+        {
+            return scopeProblem;
+        }
+
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return ApiProblem.NotFound();
+        }
+
+        if (Fields.CheckRange(body.RateLimitPerHour, 1, caller.IsAdmin ? TenantHandlers.MaxRateLimitPerHour : tenant.RateLimitPerHour, "rateLimitPerHour") is { } rateProblem)
+        {
+            return rateProblem;
+        }
+
+        var now = time.GetUtcNow();
+        var latest = now.AddDays(tenant.MaxKeyLifetimeDays);
+        var expiresAt = body.ExpiresAt ?? now.AddDays(Math.Min(tenant.DefaultKeyLifetimeDays, tenant.MaxKeyLifetimeDays));
+        if (expiresAt < now + MinLifetime || expiresAt > latest)
+        {
+            return ApiProblem.InvalidRequest($"expiresAt must be between 5 minutes and {tenant.MaxKeyLifetimeDays} days from now (the tenant's maximum key lifetime).", "expiresAt");
+        }
+
+        var op = await tenants.GetOperatorAsync(tenantId, operatorId, cancellationToken);
+        if (op is null)
+        {
+            return ApiProblem.InvalidRequest("operatorId names no operator of this tenant.", "operatorId");
+        }
+
+        // A key never carries more than its operator may do.
+        var ungranted = scopes!.Except(op.Permissions).ToHashSet(StringComparer.Ordinal);
+        if (ungranted.Count > 0)
+        {
+            return ApiProblem.InsufficientScope(ungranted, "Every scope of a key must be a permission of its operator.").WithField("scopes");
+        }
+
+        var secret = format.Create(tenantId);
+        var key = new ApiKey
+        {
+            TenantId = tenantId,
+            Id = ApiKeyId.New(),
+            OperatorId = operatorId,
+            Name = body.Name,
+            Scopes = scopes,
+            Status = ApiKeyStatus.Active,
+            Hint = format.Hint(secret),
+            SecretDigest = SecretDigest.Compute(secret),
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
+            RateLimitPerHour = body.RateLimitPerHour,
+        };
+
+        // Both rows are written in one transaction: if it fails, the secret is never shown.
+        if (await keys.AddAsync(key, cancellationToken) != WriteOutcome.Done)
+        {
+            return ApiProblem.Conflict("Key id collision; retry.");
+        }
+
+        Log.ApiKeyIssued(logger, tenantId.Value, key.Id.Value, key.Hint, operatorId.Value, caller.Actor);
+        return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/keys/{key.Id.Value}", ToResponse(key, tenant, now, secret));
+    }
+
+    public async Task<Results<Ok<ListResponse<ApiKeyResponse>>, ApiProblem>> ListAsync(
+        Caller caller, TenantId tenantId, OperatorId? operatorFilter, ApiKeyStatus? status, int pageSize, string? storageToken, CancellationToken cancellationToken)
+    {
+        if (!caller.CanSee(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        if (!caller.CanManage(tenantId))
+        {
+            // A member sees its own keys only.
+            if (operatorFilter is { } requested && requested != caller.Operator!.Id)
+            {
+                return ApiProblem.InsufficientScope(new HashSet<string>(), "A member lists its own keys only.").WithField("operatorId");
+            }
+
+            operatorFilter = caller.Operator!.Id;
+        }
+
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return ApiProblem.NotFound();
+        }
+
+        var now = time.GetUtcNow();
+        var page = await keys.ListAsync(tenantId, operatorFilter, status, now, pageSize, storageToken, cancellationToken);
+        return TypedResults.Ok(new ListResponse<ApiKeyResponse>
+        {
+            Items = [.. page.Items.Select(k => ToResponse(k, tenant, now))],
+            ContinuationToken = page.ContinuationToken,
+        });
+    }
+
+    public async Task<Results<Ok<ApiKeyResponse>, ApiProblem>> GetAsync(Caller caller, TenantId tenantId, ApiKeyId id, CancellationToken cancellationToken)
+    {
+        var key = caller.CanSee(tenantId) ? await keys.GetAsync(tenantId, id, cancellationToken) : null;
+        if (key is null || !caller.CanManageKeysOf(tenantId, key.OperatorId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+        return tenant is null ? ApiProblem.NotFound() : TypedResults.Ok(ToResponse(key, tenant, time.GetUtcNow()));
+    }
+
+    /// <summary>Revokes a key. Idempotent: revoking a revoked key answers 200 with it as it stands.</summary>
+    public async Task<Results<Ok<ApiKeyResponse>, ApiProblem>> RevokeAsync(Caller caller, TenantId tenantId, ApiKeyId id, CancellationToken cancellationToken)
+    {
+        var key = caller.CanSee(tenantId) ? await keys.GetAsync(tenantId, id, cancellationToken) : null;
+        if (key is null || !caller.CanManageKeysOf(tenantId, key.OperatorId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+        var revoked = await revoker.RevokeAsync(tenantId, id, caller.Actor, cancellationToken);
+        return revoked is null || tenant is null ? ApiProblem.NotFound() : TypedResults.Ok(ToResponse(revoked, tenant, time.GetUtcNow()));
+    }
+
+    internal static ApiKeyResponse ToResponse(ApiKey k, Tenant tenant, DateTimeOffset now, string? secret = null) => new()
+    {
+        Id = k.Id.Value,
+        Key = secret,
+        TenantId = k.TenantId.Value,
+        OperatorId = k.OperatorId.Value,
+        Name = k.Name,
+        Hint = k.Hint,
+        Status = k.EffectiveStatus(now).ToString().ToLowerInvariant(),
+        Scopes = [.. k.Scopes],
+        CreatedAt = k.CreatedAt,
+        ExpiresAt = k.ExpiresAt,
+        LastUsedAt = k.LastUsedAt,
+        RevokedAt = k.RevokedAt,
+        Stale = k.EffectiveStatus(now) == ApiKeyStatus.Active && k.IsStale(now, tenant.StaleAfterDays),
+        RateLimitPerHour = k.RateLimitPerHour,
+    };
+}

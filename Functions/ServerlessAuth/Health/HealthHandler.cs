@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using ServerlessAuth.Http;
+using ServerlessAuth.Storage;
+
+namespace ServerlessAuth.Health;
+
+/// <summary><c>GET /api/health</c>: 200 once storage is reachable (scripts wait on it), 503 otherwise.</summary>
+internal sealed class HealthHandler(TableStorage storage, ILogger<HealthHandler> logger)
+{
+    public async Task<IResult> CheckAsync(CancellationToken cancellationToken)
+    {
+        var checks = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            await storage.ProbeAsync(cancellationToken);
+            checks["storage"] = "ok";
+        }
+        catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+        {
+            Log.HealthCheckFailed(logger, "storage", e);
+            checks["storage"] = "unavailable";
+        }
+
+        var healthy = checks.Values.All(v => v == "ok");
+        var body = new HealthResponse { Status = healthy ? "healthy" : "unhealthy", Checks = checks };
+        return healthy
+            ? TypedResults.Json(body, ServerlessAuthJsonContext.Default.HealthResponse)
+            : TypedResults.Json(body, ServerlessAuthJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,258 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Health;
+using ServerlessAuth.Storage;
+using ServerlessAuth.Tenants;
+using ServerlessAuth.Validation;
+
+namespace ServerlessAuth.Http;
+
+/// <summary>
+/// One method per route, shared by both hosts: the standalone host maps them (<c>MapServerlessAuthApi</c>), each
+/// Azure Functions trigger forwards to one. Each checks ids and limits first, then the caller, then the body, and
+/// turns a dependency fault into 503 <c>unavailable</c>.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "The private helpers take the handler lambda last so that it reads as a block; they still pass the token on.")]
+public static class ServerlessAuthEndpoints
+{
+    /// <summary><c>POST /api/v1/validate</c>.</summary>
+    public static Task<IResult> Validate(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "validate", cancellationToken, async (services, ct) =>
+        {
+            var (credential, problem) = RequestReader.ReadCredential(request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var (scopeParam, queryProblem) = RequestReader.ReadQuery(request, "scope", Security.Scopes.MaxLength * Security.Scopes.MaxCount);
+            if (queryProblem is not null)
+            {
+                return queryProblem;
+            }
+
+            var fromQuery = Security.Scopes.ParseList(scopeParam, out _);
+            if (fromQuery is null)
+            {
+                return ApiProblem.InvalidRequest("scope must be space-separated scope tokens.", "scope");
+            }
+
+            var (body, bodyProblem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.ValidateRequest, ct, optional: true);
+            if (bodyProblem is not null)
+            {
+                return bodyProblem;
+            }
+
+            var (fromBody, scopesProblem) = Fields.ReadScopes(body?.RequiredScopes, "requiredScopes");
+            if (scopesProblem is not null)
+            {
+                return scopesProblem;
+            }
+
+            if (credential is null)
+            {
+                return ApiProblem.MissingCredential();
+            }
+
+            var required = fromQuery.Union(fromBody!);
+            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, ct);
+        });
+
+    /// <summary><c>POST /api/v1/tenants</c>.</summary>
+    public static Task<IResult> CreateTenant(HttpRequest request, CancellationToken cancellationToken) =>
+        WithCaller(request, "tenants.create", cancellationToken, async (services, caller, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.CreateTenantRequest, ct);
+            return problem ?? (IResult)await services.GetRequiredService<TenantHandlers>().CreateAsync(caller, body!, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}</c>.</summary>
+    public static Task<IResult> GetTenant(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "tenants.get", cancellationToken, async (services, caller, tenant, ct) =>
+            await services.GetRequiredService<TenantHandlers>().GetAsync(caller, tenant, ct));
+
+    /// <summary><c>PATCH /api/v1/tenants/{tenantId}</c>.</summary>
+    public static Task<IResult> UpdateTenant(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "tenants.update", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.UpdateTenantRequest, ct);
+            return problem ?? (IResult)await services.GetRequiredService<TenantHandlers>().UpdateAsync(caller, tenant, body!, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/operators</c>.</summary>
+    public static Task<IResult> ListOperators(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "operators.list", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (pageSize, storageToken, problem) = ReadPaging(request);
+            return problem ?? (IResult)await services.GetRequiredService<OperatorHandlers>().ListAsync(caller, tenant, pageSize, storageToken, ct);
+        });
+
+    /// <summary><c>PUT /api/v1/tenants/{tenantId}/operators/{operatorId}</c>.</summary>
+    public static Task<IResult> PutOperator(HttpRequest request, string tenantId, string operatorId, CancellationToken cancellationToken) =>
+        WithOperator(request, tenantId, operatorId, "operators.put", cancellationToken, async (services, caller, tenant, op, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.PutOperatorRequest, ct);
+            return problem ?? (IResult)await services.GetRequiredService<OperatorHandlers>().PutAsync(caller, tenant, op, body!, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/operators/{operatorId}</c>.</summary>
+    public static Task<IResult> GetOperator(HttpRequest request, string tenantId, string operatorId, CancellationToken cancellationToken) =>
+        WithOperator(request, tenantId, operatorId, "operators.get", cancellationToken, async (services, caller, tenant, op, ct) =>
+            await services.GetRequiredService<OperatorHandlers>().GetAsync(caller, tenant, op, ct));
+
+    /// <summary><c>DELETE /api/v1/tenants/{tenantId}/operators/{operatorId}</c>.</summary>
+    public static Task<IResult> DeleteOperator(HttpRequest request, string tenantId, string operatorId, CancellationToken cancellationToken) =>
+        WithOperator(request, tenantId, operatorId, "operators.delete", cancellationToken, async (services, caller, tenant, op, ct) =>
+            await services.GetRequiredService<OperatorHandlers>().DeleteAsync(caller, tenant, op, ct));
+
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/keys</c>.</summary>
+    public static Task<IResult> IssueKey(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "keys.issue", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.CreateApiKeyRequest, ct);
+            return problem ?? (IResult)await services.GetRequiredService<ApiKeyHandlers>().IssueAsync(caller, tenant, body!, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/keys?operatorId=&amp;status=&amp;pageSize=&amp;continuationToken=</c>.</summary>
+    public static Task<IResult> ListKeys(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "keys.list", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (pageSize, storageToken, problem) = ReadPaging(request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var (operatorText, operatorProblem) = RequestReader.ReadQuery(request, "operatorId", 64);
+            if (operatorProblem is not null)
+            {
+                return operatorProblem;
+            }
+
+            OperatorId? operatorFilter = null;
+            if (operatorText is not null)
+            {
+                if (!OperatorId.TryParse(operatorText, out var parsed))
+                {
+                    return ApiProblem.InvalidRequest("operatorId is not a valid operator id.", "operatorId");
+                }
+
+                operatorFilter = parsed;
+            }
+
+            var (statusText, statusProblem) = RequestReader.ReadQuery(request, "status", 16);
+            ApiKeyStatus? status = statusText switch
+            {
+                null => null,
+                "active" => ApiKeyStatus.Active,
+                "expired" => ApiKeyStatus.Expired,
+                "revoked" => ApiKeyStatus.Revoked,
+                _ => (ApiKeyStatus)(-1),
+            };
+            if (statusProblem is not null || status < 0)
+            {
+                return statusProblem ?? ApiProblem.InvalidRequest("status must be 'active', 'expired' or 'revoked'.", "status");
+            }
+
+            return await services.GetRequiredService<ApiKeyHandlers>().ListAsync(caller, tenant, operatorFilter, status, pageSize, storageToken, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/keys/{keyId}</c>.</summary>
+    public static Task<IResult> GetKey(HttpRequest request, string tenantId, string keyId, CancellationToken cancellationToken) =>
+        WithKey(request, tenantId, keyId, "keys.get", cancellationToken, async (services, caller, tenant, key, ct) =>
+            await services.GetRequiredService<ApiKeyHandlers>().GetAsync(caller, tenant, key, ct));
+
+    /// <summary><c>DELETE /api/v1/tenants/{tenantId}/keys/{keyId}</c>.</summary>
+    public static Task<IResult> RevokeKey(HttpRequest request, string tenantId, string keyId, CancellationToken cancellationToken) =>
+        WithKey(request, tenantId, keyId, "keys.revoke", cancellationToken, async (services, caller, tenant, key, ct) =>
+            await services.GetRequiredService<ApiKeyHandlers>().RevokeAsync(caller, tenant, key, ct));
+
+    /// <summary><c>GET /api/health</c>.</summary>
+    public static Task<IResult> Health(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "health", cancellationToken, (services, ct) => services.GetRequiredService<HealthHandler>().CheckAsync(ct));
+
+    private static Task<IResult> WithCaller(
+        HttpRequest request, string route, CancellationToken cancellationToken, Func<IServiceProvider, Caller, CancellationToken, Task<IResult>> handle) =>
+        Run(request, route, cancellationToken, async (services, ct) =>
+        {
+            if (CheckBodySize(request, services) is { } tooLarge)
+            {
+                return tooLarge;
+            }
+
+            var (caller, problem) = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(request, ct);
+            return problem ?? await handle(services, caller!, ct);
+        });
+
+    private static Task<IResult> WithTenant(
+        HttpRequest request, string tenantId, string route, CancellationToken cancellationToken, Func<IServiceProvider, Caller, TenantId, CancellationToken, Task<IResult>> handle) =>
+        TenantId.TryParse(tenantId, out var tenant)
+            ? WithCaller(request, route, cancellationToken, (services, caller, ct) => handle(services, caller, tenant, ct))
+            : Task.FromResult<IResult>(ApiProblem.InvalidRequest("tenantId is malformed.", "tenantId"));
+
+    private static Task<IResult> WithOperator(
+        HttpRequest request, string tenantId, string operatorId, string route, CancellationToken cancellationToken,
+        Func<IServiceProvider, Caller, TenantId, OperatorId, CancellationToken, Task<IResult>> handle) =>
+        OperatorId.TryParse(operatorId, out var op)
+            ? WithTenant(request, tenantId, route, cancellationToken, (services, caller, tenant, ct) => handle(services, caller, tenant, op, ct))
+            : Task.FromResult<IResult>(ApiProblem.InvalidRequest("operatorId is malformed.", "operatorId"));
+
+    private static Task<IResult> WithKey(
+        HttpRequest request, string tenantId, string keyId, string route, CancellationToken cancellationToken,
+        Func<IServiceProvider, Caller, TenantId, ApiKeyId, CancellationToken, Task<IResult>> handle) =>
+        ApiKeyId.TryParse(keyId, out var key)
+            ? WithTenant(request, tenantId, route, cancellationToken, (services, caller, tenant, ct) => handle(services, caller, tenant, key, ct))
+            : Task.FromResult<IResult>(ApiProblem.InvalidRequest("keyId is malformed.", "keyId"));
+
+    private static (int PageSize, string? StorageToken, ApiProblem? Problem) ReadPaging(HttpRequest request)
+    {
+        var (pageSize, problem) = RequestReader.ReadPageSize(request);
+        if (problem is not null)
+        {
+            return (0, null, problem);
+        }
+
+        var (token, tokenProblem) = RequestReader.ReadQuery(request, "continuationToken", ContinuationToken.MaxLength);
+        if (tokenProblem is not null || !ContinuationToken.TryDecode(token, out var storageToken))
+        {
+            return (0, null, tokenProblem ?? ApiProblem.InvalidRequest("continuationToken is not one this service issued.", "continuationToken"));
+        }
+
+        return (pageSize, storageToken, null);
+    }
+
+    private static ApiProblem? CheckBodySize(HttpRequest request, IServiceProvider services)
+    {
+        var limit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServerlessAuthOptions>>().Value.Limits.MaxBodyBytes;
+        return request.ContentLength > limit ? ApiProblem.PayloadTooLarge($"The body is larger than {limit} bytes.") : null;
+    }
+
+    private static async Task<IResult> Run(HttpRequest request, string route, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<IResult>> handle)
+    {
+        var context = request.HttpContext;
+
+        // Answers about credentials are never cached by a browser or a proxy.
+        context.Response.Headers.CacheControl = "no-store";
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.RequestAborted);
+        try
+        {
+            return await handle(context.RequestServices, linked.Token);
+        }
+        catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, context.RequestAborted))
+        {
+            var dependency = e is ServiceUnavailableException unavailable ? unavailable.Dependency : "storage";
+            Log.DependencyUnavailable(Logger(context), dependency, route, e);
+            return ApiProblem.Unavailable(dependency);
+        }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            Log.UnexpectedFailure(Logger(context), route, e);
+            return ApiProblem.InternalError();
+        }
+    }
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ServerlessAuth.Http");
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Health;
+using ServerlessAuth.Tenants;
+using ServerlessAuth.Validation;
+
+namespace ServerlessAuth.Http;
+
+/// <summary>
+/// Source-generated JSON for every DTO. Strict on input: unknown members are refused (a misspelt field is an
+/// error, not silently ignored), and so are repeated properties.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowDuplicateProperties = false,
+    MaxDepth = 16,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(CreateTenantRequest))]
+[JsonSerializable(typeof(UpdateTenantRequest))]
+[JsonSerializable(typeof(TenantResponse))]
+[JsonSerializable(typeof(PutOperatorRequest))]
+[JsonSerializable(typeof(OperatorResponse))]
+[JsonSerializable(typeof(ListResponse<OperatorResponse>))]
+[JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(ApiKeyResponse))]
+[JsonSerializable(typeof(ListResponse<ApiKeyResponse>))]
+[JsonSerializable(typeof(ValidateRequest))]
+[JsonSerializable(typeof(ValidationResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+public sealed partial class ServerlessAuthJsonContext : JsonSerializerContext;

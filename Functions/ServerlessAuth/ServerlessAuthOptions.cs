@@ -1,0 +1,131 @@
+namespace ServerlessAuth;
+
+/// <summary>
+/// Settings of ServerlessAuth, bound from the <c>ServerlessAuth</c> configuration section
+/// (environment form: <c>ServerlessAuth__Storage__ConnectionString</c> and so on).
+/// </summary>
+public sealed class ServerlessAuthOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "ServerlessAuth";
+
+    /// <summary>Table Storage settings.</summary>
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Key Vault settings. Empty <see cref="KeyVaultOptions.Uri"/> selects the development key source.</summary>
+    public KeyVaultOptions KeyVault { get; set; } = new();
+
+    /// <summary>API key format settings.</summary>
+    public ApiKeyFormatOptions ApiKeys { get; set; } = new();
+
+    /// <summary>Validation cache settings: they bound how long a revocation takes to reach other instances.</summary>
+    public CacheOptions Cache { get; set; } = new();
+
+    /// <summary>Request limits checked before any parsing or storage access.</summary>
+    public RequestLimitOptions Limits { get; set; } = new();
+
+    /// <summary>
+    /// The deployment-wide admin key (in Azure a Key Vault reference). Either this or
+    /// <see cref="AdminKeyHash"/> must be set. At least 32 characters.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>
+    /// SHA-256 of the admin key, lowercase hex, for deployments that keep only the hash in configuration.
+    /// </summary>
+    public string? AdminKeyHash { get; set; }
+
+    /// <summary>The <c>iss</c> of issued JWTs and the base of the metadata documents. Default <c>http://localhost:7071</c>.</summary>
+    public string Issuer { get; set; } = "http://localhost:7071";
+
+    /// <summary>
+    /// Plans whose tenants have no API access (their credentials answer 403 <c>api_not_enabled</c>).
+    /// Default: <c>free</c>. Comparison is case-insensitive.
+    /// </summary>
+    public IList<string> PlansWithoutApiAccess { get; } = [];
+
+    /// <summary>Defaults for new tenants.</summary>
+    public TenantDefaultsOptions TenantDefaults { get; set; } = new();
+}
+
+/// <summary>Table Storage settings.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>Connection string (<c>UseDevelopmentStorage=true</c> or an Azurite endpoint locally).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Table endpoint used with managed identity in Azure (no shared keys).</summary>
+    public Uri? TableServiceUri { get; set; }
+
+    /// <summary>Prefix of every table name (letters and digits), to share one account between deployments or tests.</summary>
+    public string TablePrefix { get; set; } = "";
+
+    /// <summary>Timeout of one storage request, after which the request is answered 503. Default 5 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Key Vault settings.</summary>
+public sealed class KeyVaultOptions
+{
+    /// <summary>Vault URI; empty locally, where a development key source is used and says so in the log.</summary>
+    public Uri? Uri { get; set; }
+}
+
+/// <summary>API key format: <c>{Prefix}_{Environment}_{tenantId}_{32 base62 characters}{6 base62 CRC32}</c>.</summary>
+public sealed class ApiKeyFormatOptions
+{
+    /// <summary>Key prefix (lowercase letters, 2 to 8). Default <c>sa</c>.</summary>
+    public string Prefix { get; set; } = "sa";
+
+    /// <summary>Environment marker (lowercase letters, 2 to 8), e.g. <c>live</c> or <c>test</c>. Default <c>live</c>.</summary>
+    public string Environment { get; set; } = "live";
+}
+
+/// <summary>Validation cache settings.</summary>
+public sealed class CacheOptions
+{
+    /// <summary>
+    /// How long a validated credential, tenant or operator is served from memory. This is the bound on how
+    /// long a change made on another instance (revocation, permission removal, API switched off) takes to be seen.
+    /// Default 5 s; 0 disables the cache.
+    /// </summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an unknown key is remembered as unknown, to absorb guessing. Default 5 s.</summary>
+    public TimeSpan NegativeTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Maximum number of cached entries. Default 100 000.</summary>
+    public int MaxEntries { get; set; } = 100_000;
+}
+
+/// <summary>Request limits, checked before any parsing or storage access.</summary>
+public sealed class RequestLimitOptions
+{
+    /// <summary>Largest accepted request body in bytes. Default 16 KiB.</summary>
+    public int MaxBodyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Largest accepted credential header (<c>Authorization</c>, <c>x-api-key</c>) in characters. Default 4096.</summary>
+    public int MaxCredentialHeaderLength { get; set; } = 4096;
+}
+
+/// <summary>Defaults applied to tenants created without explicit values.</summary>
+public sealed class TenantDefaultsOptions
+{
+    /// <summary>Plan of a new tenant. Default <c>standard</c>.</summary>
+    public string Plan { get; set; } = "standard";
+
+    /// <summary>Validations per hour per credential. Default 1000.</summary>
+    public int RateLimitPerHour { get; set; } = 1000;
+
+    /// <summary>Days without use after which a key is stale. Default 90.</summary>
+    public int StaleAfterDays { get; set; } = 90;
+
+    /// <summary>Lifetime of a key created without <c>expiresAt</c>, in days. Default 90.</summary>
+    public int DefaultKeyLifetimeDays { get; set; } = 90;
+
+    /// <summary>Longest lifetime a key may be given, in days. Default 365.</summary>
+    public int MaxKeyLifetimeDays { get; set; } = 365;
+
+    /// <summary>Lead time of "expiring soon" events, in days. Default 7.</summary>
+    public int ExpiringSoonDays { get; set; } = 7;
+}

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace ServerlessAuth;
+
+/// <summary>Validates <see cref="ServerlessAuthOptions"/> at start and reports every error at once.</summary>
+internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<ServerlessAuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerlessAuthOptions options)
+    {
+        var errors = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.Storage.ConnectionString) && options.Storage.TableServiceUri is null)
+        {
+            errors.Add("ServerlessAuth:Storage: set ConnectionString (local, Azurite) or TableServiceUri (Azure, managed identity).");
+        }
+
+        if (!TablePrefix().IsMatch(options.Storage.TablePrefix))
+        {
+            errors.Add("ServerlessAuth:Storage:TablePrefix: letters and digits only, at most 20, starting with a letter.");
+        }
+
+        if (options.Storage.RequestTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("ServerlessAuth:Storage:RequestTimeout must be positive.");
+        }
+
+        if (!Marker().IsMatch(options.ApiKeys.Prefix))
+        {
+            errors.Add("ServerlessAuth:ApiKeys:Prefix: 2 to 8 lowercase letters.");
+        }
+
+        if (!Marker().IsMatch(options.ApiKeys.Environment))
+        {
+            errors.Add("ServerlessAuth:ApiKeys:Environment: 2 to 8 lowercase letters.");
+        }
+
+        var hasKey = !string.IsNullOrEmpty(options.AdminKey);
+        var hasHash = !string.IsNullOrEmpty(options.AdminKeyHash);
+        if (!hasKey && !hasHash)
+        {
+            errors.Add("ServerlessAuth:AdminKey (or AdminKeyHash) is required: it is the deployment-wide admin credential.");
+        }
+
+        if (hasKey && options.AdminKey!.Length < 32)
+        {
+            errors.Add("ServerlessAuth:AdminKey must be at least 32 characters.");
+        }
+
+        if (hasHash && !Sha256Hex().IsMatch(options.AdminKeyHash!))
+        {
+            errors.Add("ServerlessAuth:AdminKeyHash must be a SHA-256 digest in lowercase hex (64 characters).");
+        }
+
+        if (!Uri.TryCreate(options.Issuer, UriKind.Absolute, out var issuer) || (issuer.Scheme != Uri.UriSchemeHttps && issuer.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add("ServerlessAuth:Issuer must be an absolute http(s) URI.");
+        }
+
+        if (options.Cache.Ttl < TimeSpan.Zero || options.Cache.Ttl > TimeSpan.FromMinutes(5))
+        {
+            errors.Add("ServerlessAuth:Cache:Ttl must be between 0 and 5 minutes: it bounds how long a revocation takes to reach every instance.");
+        }
+
+        if (options.Cache.NegativeTtl < TimeSpan.Zero || options.Cache.NegativeTtl > TimeSpan.FromMinutes(1))
+        {
+            errors.Add("ServerlessAuth:Cache:NegativeTtl must be between 0 and 1 minute.");
+        }
+
+        if (options.Cache.MaxEntries < 1)
+        {
+            errors.Add("ServerlessAuth:Cache:MaxEntries must be at least 1.");
+        }
+
+        if (options.Limits.MaxBodyBytes is < 1024 or > 1024 * 1024)
+        {
+            errors.Add("ServerlessAuth:Limits:MaxBodyBytes must be between 1 KiB and 1 MiB.");
+        }
+
+        if (options.Limits.MaxCredentialHeaderLength is < 256 or > 16 * 1024)
+        {
+            errors.Add("ServerlessAuth:Limits:MaxCredentialHeaderLength must be between 256 and 16384.");
+        }
+
+        var defaults = options.TenantDefaults;
+        if (defaults.RateLimitPerHour < 1)
+        {
+            errors.Add("ServerlessAuth:TenantDefaults:RateLimitPerHour must be at least 1.");
+        }
+
+        if (defaults.StaleAfterDays < 1)
+        {
+            errors.Add("ServerlessAuth:TenantDefaults:StaleAfterDays must be at least 1.");
+        }
+
+        if (defaults.MaxKeyLifetimeDays < 1 || defaults.DefaultKeyLifetimeDays < 1 || defaults.DefaultKeyLifetimeDays > defaults.MaxKeyLifetimeDays)
+        {
+            errors.Add("ServerlessAuth:TenantDefaults: DefaultKeyLifetimeDays must be between 1 and MaxKeyLifetimeDays.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    [GeneratedRegex("^([A-Za-z][A-Za-z0-9]{0,19})?$")]
+    private static partial Regex TablePrefix();
+
+    [GeneratedRegex("^[a-z]{2,8}$")]
+    private static partial Regex Marker();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Hex();
+}

@@ -1,0 +1,143 @@
+using Azure;
+using Azure.Data.Tables;
+using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.Storage;
+
+/// <summary>
+/// API keys in the <c>Tenants</c> table, in their tenant's partition, as two copies of one record:
+/// <c>key|{keyId}</c> (management, listing) and <c>secret|{sha256}</c> (lookup by secret, one point read).
+/// Both are written in one entity-group transaction, so they never disagree; the <c>key|</c> row's ETag guards
+/// every state change.
+/// </summary>
+internal sealed class ApiKeyStore(TableStorage storage)
+{
+    private const string KeyRowPrefix = "key|";
+    private const string KeyRowEnd = "key}";
+    private const string SecretRowPrefix = "secret|";
+
+    /// <summary>Stores a new key; both rows or neither.</summary>
+    public async Task<WriteOutcome> AddAsync(ApiKey key, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        try
+        {
+            await table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, ToEntity(key, KeyRowPrefix + key.Id.Value)),
+                    new TableTransactionAction(TableTransactionActionType.Add, ToEntity(key, SecretRowPrefix + key.SecretDigest)),
+                ],
+                cancellationToken);
+            return WriteOutcome.Done;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            return WriteOutcome.Conflict;
+        }
+    }
+
+    public async Task<ApiKey?> GetAsync(TenantId tenant, ApiKeyId id, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant.Value, KeyRowPrefix + id.Value, cancellationToken: cancellationToken);
+        return response.HasValue ? ToApiKey(response.Value!) : null;
+    }
+
+    /// <summary>The key whose secret has this digest: one point read.</summary>
+    public async Task<ApiKey?> FindBySecretAsync(TenantId tenant, string secretDigest, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant.Value, SecretRowPrefix + secretDigest, cancellationToken: cancellationToken);
+        return response.HasValue ? ToApiKey(response.Value!) : null;
+    }
+
+    /// <summary>
+    /// Replaces both rows of a key read through <see cref="GetAsync"/>, only if the <c>key|</c> row is unchanged.
+    /// </summary>
+    public async Task<WriteOutcome> ReplaceAsync(ApiKey key, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        try
+        {
+            await table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(key, KeyRowPrefix + key.Id.Value), key.ETag),
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(key, SecretRowPrefix + key.SecretDigest), ETag.All),
+                ],
+                cancellationToken);
+            return WriteOutcome.Done;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 412)
+        {
+            return WriteOutcome.Conflict;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            return WriteOutcome.NotFound;
+        }
+    }
+
+    /// <summary>One page of a tenant's keys, optionally of one operator and one status (as seen at <paramref name="now"/>).</summary>
+    public async Task<Page<ApiKey>> ListAsync(
+        TenantId tenant, OperatorId? op, ApiKeyStatus? status, DateTimeOffset now, int pageSize, string? storageToken, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {KeyRowPrefix} and RowKey lt {KeyRowEnd}");
+        if (op is { } operatorId)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"OperatorId eq {operatorId.Value}");
+        }
+
+        var active = nameof(ApiKeyStatus.Active);
+        var expired = nameof(ApiKeyStatus.Expired);
+        filter += status switch
+        {
+            ApiKeyStatus.Active => " and " + TableClient.CreateQueryFilter($"Status eq {active} and ExpiresAt gt {now}"),
+            ApiKeyStatus.Expired => " and " + TableClient.CreateQueryFilter($"(Status eq {expired} or (Status eq {active} and ExpiresAt le {now}))"),
+            ApiKeyStatus.Revoked => " and " + TableClient.CreateQueryFilter($"Status eq {nameof(ApiKeyStatus.Revoked)}"),
+            _ => "",
+        };
+
+        return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApiKey, cancellationToken);
+    }
+
+    private static TableEntity ToEntity(ApiKey k, string rowKey) => new(k.TenantId.Value, rowKey)
+    {
+        ["KeyId"] = k.Id.Value,
+        ["OperatorId"] = k.OperatorId.Value,
+        ["Name"] = k.Name,
+        ["Scopes"] = Security.Scopes.Join(k.Scopes),
+        ["Status"] = k.Status.ToString(),
+        ["Hint"] = k.Hint,
+        ["SecretDigest"] = k.SecretDigest,
+        ["CreatedAt"] = k.CreatedAt,
+        ["ExpiresAt"] = k.ExpiresAt,
+        ["LastUsedAt"] = k.LastUsedAt,
+        ["RevokedAt"] = k.RevokedAt,
+        ["RevokedBy"] = k.RevokedBy,
+        ["RateLimitPerHour"] = k.RateLimitPerHour,
+    };
+
+    private static ApiKey ToApiKey(TableEntity e)
+    {
+        return new ApiKey
+        {
+            TenantId = TenantId.FromStorage(e.PartitionKey),
+            Id = ApiKeyId.FromStorage(e.GetString("KeyId")),
+            OperatorId = OperatorId.FromStorage(e.GetString("OperatorId")),
+            Name = e.GetString("Name"),
+            Scopes = StoreWrites.SplitSet(e.GetString("Scopes")),
+            Status = Enum.Parse<ApiKeyStatus>(e.GetString("Status")),
+            Hint = e.GetString("Hint"),
+            SecretDigest = e.GetString("SecretDigest"),
+            CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+            ExpiresAt = e.GetDateTimeOffset("ExpiresAt") ?? default,
+            LastUsedAt = e.GetDateTimeOffset("LastUsedAt"),
+            RevokedAt = e.GetDateTimeOffset("RevokedAt"),
+            RevokedBy = e.GetString("RevokedBy"),
+            RateLimitPerHour = e.GetInt32("RateLimitPerHour"),
+            ETag = e.ETag,
+        };
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace ServerlessAuth.Storage;
+
+/// <summary>
+/// The in-memory cache in front of every read on the validation path (keys by secret digest, tenants,
+/// operators). Entries live for <see cref="CacheOptions.Ttl"/> (absent entities for
+/// <see cref="CacheOptions.NegativeTtl"/>), so a change made on another instance is seen within that bound.
+/// </summary>
+/// <remarks>
+/// Concurrent misses of one entry share a single storage read. <see cref="Invalidate"/> drops the entry and any
+/// read in flight, and a read that started before it is not cached: a request that starts after a local revocation
+/// returns always reads fresh state.
+/// </remarks>
+internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAuthOptions> options)
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<object?>>> _flights = new(StringComparer.Ordinal);
+    private readonly CacheOptions _options = options.Value.Cache;
+    private long _generation;
+
+    public async ValueTask<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.ExpiresAt)
+        {
+            return (T?)entry.Value;
+        }
+
+        var flight = _flights.GetOrAdd(key, k =>
+        {
+            Lazy<Task<object?>>? self = null;
+            self = new Lazy<Task<object?>>(() => LoadAsync(k, load, self!));
+            return self;
+        });
+        return (T?)await flight.Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets an entry after a local write, so this instance sees the change at once.</summary>
+    public void Invalidate(string key)
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.TryRemove(key, out _);
+        _flights.TryRemove(key, out _);
+    }
+
+    private async Task<object?> LoadAsync<T>(string key, Func<CancellationToken, Task<T?>> load, Lazy<Task<object?>> flight)
+        where T : class
+    {
+        var generation = Interlocked.Read(ref _generation);
+        try
+        {
+            // The shared read is not tied to the first caller's cancellation: the other callers wait on it too.
+            // Its duration is bounded by the storage request timeout.
+            var value = await load(CancellationToken.None);
+            var ttl = value is null ? _options.NegativeTtl : _options.Ttl;
+            if (ttl > TimeSpan.Zero && Interlocked.Read(ref _generation) == generation)
+            {
+                Trim();
+                _entries[key] = new Entry(value, time.GetUtcNow() + ttl);
+            }
+
+            return value;
+        }
+        finally
+        {
+            // Only this flight: one started after an invalidation stays.
+            _flights.TryRemove(new KeyValuePair<string, Lazy<Task<object?>>>(key, flight));
+        }
+    }
+
+    private void Trim()
+    {
+        if (_entries.Count < _options.MaxEntries)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.ExpiresAt <= now)
+            {
+                _entries.TryRemove(key, out _);
+            }
+        }
+
+        // Still full of live entries: start over rather than grow. Entries are cheap to reload.
+        if (_entries.Count >= _options.MaxEntries)
+        {
+            _entries.Clear();
+        }
+    }
+
+    private sealed record Entry(object? Value, DateTimeOffset ExpiresAt);
+}

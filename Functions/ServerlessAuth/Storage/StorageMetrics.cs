@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+using Azure.Core;
+using Azure.Core.Pipeline;
+
+namespace ServerlessAuth.Storage;
+
+/// <summary>
+/// Counts every Table Storage request by kind (<c>read</c>, <c>query</c>, <c>write</c>) in the
+/// <c>serverlessauth.storage.requests</c> counter, so that an operator can see what validations cost.
+/// Added to the Table client's pipeline per call (retries are not counted twice).
+/// </summary>
+internal sealed class StorageMetrics : HttpPipelinePolicy
+{
+    public const string MeterName = "ServerlessAuth";
+    public const string CounterName = "serverlessauth.storage.requests";
+
+    private readonly Counter<long> _requests;
+
+    public StorageMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>(CounterName, "{request}", "Table Storage requests by kind.");
+    }
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Count(message);
+        ProcessNext(message, pipeline);
+    }
+
+    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Count(message);
+        return ProcessNextAsync(message, pipeline);
+    }
+
+    private void Count(HttpMessage message)
+    {
+        var request = message.Request;
+        var kind = request.Method == RequestMethod.Get
+            ? (request.Uri.Path.EndsWith(')') ? "read" : "query")
+            : "write";
+        _requests.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    }
+}

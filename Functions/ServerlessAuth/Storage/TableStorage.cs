@@ -1,0 +1,45 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace ServerlessAuth.Storage;
+
+/// <summary>
+/// The tables of ServerlessAuth. Each table is created on first use (and again after a failure), so the service
+/// starts while storage is still unreachable and answers 503 until it is reachable.
+/// </summary>
+internal sealed class TableStorage(TableServiceClient service, IOptions<ServerlessAuthOptions> options)
+{
+    /// <summary>Tenants, operators, API keys and their secret digests, partitioned by tenant.</summary>
+    public const string Tenants = "Tenants";
+
+    private readonly string _prefix = options.Value.Storage.TablePrefix;
+    private readonly Dictionary<string, TableClient> _ready = [];
+    private readonly Lock _gate = new();
+
+    public async ValueTask<TableClient> GetAsync(string table, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_ready.TryGetValue(table, out var ready))
+            {
+                return ready;
+            }
+        }
+
+        var client = service.GetTableClient(_prefix + table);
+        await client.CreateIfNotExistsAsync(cancellationToken);
+        lock (_gate)
+        {
+            _ready[table] = client;
+        }
+
+        return client;
+    }
+
+    /// <summary>Readiness probe: one cheap request that needs the account and its credentials to work.</summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        var table = await GetAsync(Tenants, cancellationToken);
+        await table.GetEntityIfExistsAsync<TableEntity>("health", "probe", cancellationToken: cancellationToken);
+    }
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Security;
+using ServerlessAuth.Storage;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.Validation;
+
+/// <summary>
+/// Decides whether a presented API key is good and what it may do: format and checksum (no I/O), one cached
+/// point read by secret digest, status and expiry, the tenant's API access, and the operator's current permissions.
+/// </summary>
+internal sealed class CredentialValidator(
+    ApiKeyFormat format,
+    ApiKeyStore keys,
+    TenantDirectory directory,
+    ReadThroughCache cache,
+    TimeProvider time,
+    IOptions<ServerlessAuthOptions> options,
+    ILogger<CredentialValidator> logger)
+{
+    private readonly HashSet<string> _plansWithoutApi = new(options.Value.PlansWithoutApiAccess, StringComparer.OrdinalIgnoreCase);
+
+    public async Task<ValidationOutcome> ValidateAsync(string presented, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
+    {
+        if (!format.TryParse(presented, out var tenantId))
+        {
+            // Wrong shape or checksum: refused without touching storage.
+            Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.InvalidCredential), null, "format or checksum");
+            return ValidationOutcome.Reject(RejectionReason.InvalidCredential);
+        }
+
+        var digest = SecretDigest.Compute(presented);
+        var key = await cache.GetAsync(SecretCacheKey(tenantId, digest), ct => keys.FindBySecretAsync(tenantId, digest, ct), cancellationToken);
+
+        // The lookup matched on the digest already; the constant-time comparison keeps it that way should the
+        // lookup ever become a prefix or range match.
+        if (key is null || !SecretDigest.FixedTimeEquals(key.SecretDigest, digest))
+        {
+            Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.InvalidCredential), null, "unknown key");
+            return ValidationOutcome.Reject(RejectionReason.InvalidCredential);
+        }
+
+        // From here on the secret matched: revealing the key's state to its holder is safe.
+        var now = time.GetUtcNow();
+        var status = key.EffectiveStatus(now);
+        if (status != ApiKeyStatus.Active)
+        {
+            var reason = status == ApiKeyStatus.Revoked ? RejectionReason.Revoked : RejectionReason.Expired;
+            Log.ValidationRejected(logger, "apiKey", reason.ToString(), key.Id.Value, key.Hint);
+            return ValidationOutcome.Reject(reason, key.Id.Value);
+        }
+
+        var tenant = await directory.GetTenantAsync(tenantId, cancellationToken);
+        var op = await directory.GetOperatorAsync(tenantId, key.OperatorId, cancellationToken);
+        if (tenant is null || op is null)
+        {
+            // The tenant or the operator was removed: every key it held stops working.
+            Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.Revoked), key.Id.Value, key.Hint);
+            return ValidationOutcome.Reject(RejectionReason.Revoked, key.Id.Value);
+        }
+
+        if (!HasApiAccess(tenant))
+        {
+            Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.ApiNotEnabled), key.Id.Value, key.Hint);
+            return ValidationOutcome.Reject(RejectionReason.ApiNotEnabled, key.Id.Value);
+        }
+
+        // Permission inheritance: a key never does more than its operator may do now.
+        var effective = key.Scopes.Where(op.Permissions.Contains).ToHashSet(StringComparer.Ordinal);
+        if (!requiredScopes.IsSubsetOf(effective))
+        {
+            Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.InsufficientScope), key.Id.Value, key.Hint);
+            return ValidationOutcome.Reject(RejectionReason.InsufficientScope, key.Id.Value, requiredScopes);
+        }
+
+        return ValidationOutcome.Success(new CredentialPrincipal
+        {
+            Kind = "apiKey",
+            Tenant = tenant,
+            CredentialId = key.Id.Value,
+            Subject = op.Id.Value,
+            Scopes = effective,
+            ExpiresAt = key.ExpiresAt,
+            Operator = op,
+            ApiKey = key,
+            Stale = key.IsStale(now, tenant.StaleAfterDays),
+        });
+    }
+
+    public bool HasApiAccess(Tenant tenant) => tenant.ApiEnabled && !_plansWithoutApi.Contains(tenant.Plan);
+
+    /// <summary>Drops the cached copy of a key after a local change, so this instance sees it at once.</summary>
+    public void Forget(ApiKey key) => cache.Invalidate(SecretCacheKey(key.TenantId, key.SecretDigest));
+
+    private static string SecretCacheKey(TenantId tenant, string digest) => $"secret|{tenant.Value}|{digest}";
+}

@@ -1,0 +1,56 @@
+using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.Validation;
+
+/// <summary>Why a presented credential was refused. Each maps to one stable problem code.</summary>
+internal enum RejectionReason
+{
+    /// <summary>Unknown key, bad checksum, wrong secret, bad or foreign JWT.</summary>
+    InvalidCredential,
+    Expired,
+    Revoked,
+    ApiNotEnabled,
+    InsufficientScope,
+}
+
+/// <summary>A credential that validated, with what it may do now.</summary>
+internal sealed record CredentialPrincipal
+{
+    public required string Kind { get; init; }
+    public required Tenant Tenant { get; init; }
+    public required string CredentialId { get; init; }
+    public required string Subject { get; init; }
+    public required IReadOnlySet<string> Scopes { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>The operator behind an API key; null for app tokens.</summary>
+    public Operator? Operator { get; init; }
+
+    /// <summary>The key itself, for API keys.</summary>
+    public ApiKey? ApiKey { get; init; }
+
+    public bool Stale { get; init; }
+}
+
+/// <summary>The result of validating a credential: a principal, or a reason (never an exception).</summary>
+internal sealed record ValidationOutcome
+{
+    private ValidationOutcome()
+    {
+    }
+
+    public CredentialPrincipal? Principal { get; private init; }
+    public RejectionReason? Reason { get; private init; }
+
+    /// <summary>For <see cref="RejectionReason.InsufficientScope"/>: the scopes the request needed.</summary>
+    public IReadOnlySet<string>? RequiredScopes { get; private init; }
+
+    /// <summary>Set once the presented secret matched a stored credential (for logging and audit).</summary>
+    public string? CredentialId { get; private init; }
+
+    public static ValidationOutcome Success(CredentialPrincipal principal) => new() { Principal = principal, CredentialId = principal.CredentialId };
+
+    public static ValidationOutcome Reject(RejectionReason reason, string? credentialId = null, IReadOnlySet<string>? required = null) =>
+        new() { Reason = reason, CredentialId = credentialId, RequiredScopes = required };
+}
