@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
 
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --inMemoryPersistence --silent --skipApiVersionCheck &
+node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --inMemoryPersistence --silent --skipApiVersionCheck --disableTelemetry &
 azurite=$!
 trap 'kill "$azurite" 2>/dev/null || true' EXIT INT TERM
 

@@ -1,0 +1,152 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ServerlessAuth.Tests.Infrastructure;
+
+/// <summary>
+/// The standalone host in process (TestServer) over a real Azurite, with its own table prefix so that test
+/// classes never see each other's data.
+/// </summary>
+public sealed class TestApp : WebApplicationFactory<Program>
+{
+    public const string AdminKey = "sa_admin_test_0123456789abcdefghijklmnopqrstuvwxyz";
+
+    private readonly string _connectionString;
+    private readonly Dictionary<string, string?> _settings;
+
+    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    {
+        _connectionString = connectionString;
+        Time = time;
+        TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["ServerlessAuth:Storage:ConnectionString"] = connectionString,
+            ["ServerlessAuth:Storage:TablePrefix"] = TablePrefix,
+            ["ServerlessAuth:AdminKey"] = AdminKey,
+        };
+    }
+
+    public FakeTimeProvider? Time { get; }
+
+    public string TablePrefix { get; }
+
+    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    {
+        var azurite = await AzuriteServer.Shared;
+        return new TestApp(azurite.ConnectionString, time, settings);
+    }
+
+    /// <summary>A client that presents <paramref name="credential"/> as a Bearer token (none when null).</summary>
+    public HttpClient ClientWith(string? credential)
+    {
+        var client = CreateClient();
+        if (credential is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        }
+
+        return client;
+    }
+
+    public HttpClient Admin() => ClientWith(AdminKey);
+
+    /// <summary>Every entity of every table of this app, for "nothing changed" assertions.</summary>
+    public async Task<string> SnapshotAsync()
+    {
+        var service = new TableServiceClient(_connectionString);
+        var lines = new List<string>();
+        await foreach (var table in service.QueryAsync())
+        {
+            if (!table.Name.StartsWith(TablePrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            await foreach (var entity in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
+            {
+                lines.Add($"{table.Name}|{entity.PartitionKey}|{entity.RowKey}|{entity.ETag}");
+            }
+        }
+
+        lines.Sort(StringComparer.Ordinal);
+        return string.Join('\n', lines);
+    }
+
+    public async Task<JsonObject> CreateTenantAsync(string? id = null, object? extra = null)
+    {
+        id ??= "t-" + Guid.NewGuid().ToString("N")[..10];
+        var body = new JsonObject { ["id"] = id, ["name"] = "Tenant " + id, ["plan"] = "pro" };
+        if (extra is not null)
+        {
+            foreach (var (k, v) in JsonSerializer.SerializeToNode(extra)!.AsObject())
+            {
+                body[k] = v?.DeepClone();
+            }
+        }
+
+        return await SendOkAsync(Admin(), HttpMethod.Post, "/api/v1/tenants", body);
+    }
+
+    public async Task<JsonObject> PutOperatorAsync(string tenantId, string operatorId, string role, params string[] permissions) =>
+        await SendOkAsync(Admin(), HttpMethod.Put, $"/api/v1/tenants/{tenantId}/operators/{operatorId}",
+            new { displayName = operatorId, role, permissions });
+
+    public async Task<JsonObject> IssueKeyAsync(string tenantId, string operatorId, string[] scopes, DateTimeOffset? expiresAt = null, HttpClient? client = null) =>
+        await SendOkAsync(client ?? Admin(), HttpMethod.Post, $"/api/v1/tenants/{tenantId}/keys",
+            new { operatorId, name = "key of " + operatorId, scopes, expiresAt });
+
+    /// <summary>A tenant with one operator holding <paramref name="permissions"/> and one key with all of them.</summary>
+    public async Task<(string Tenant, string Key, string KeyId)> SeedAsync(string role = "owner", params string[] permissions)
+    {
+        var tenant = (string)(await CreateTenantAsync())["id"]!;
+        await PutOperatorAsync(tenant, "alice", role, permissions);
+        var key = await IssueKeyAsync(tenant, "alice", permissions);
+        return (tenant, (string)key["key"]!, (string)key["id"]!);
+    }
+
+    public static async Task<JsonObject> SendOkAsync(HttpClient client, HttpMethod method, string path, object? body = null)
+    {
+        using var response = await SendAsync(client, method, path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            if (Time is not null)
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(Time);
+            }
+        });
+    }
+}
