@@ -2,7 +2,7 @@
 // Used to run ServerlessAuth without Core Tools, in tests and in benchmarks.
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddServerlessAuth(builder.Configuration);
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(o => o.AddOperationTransformer(ServerlessAuth.Web.OpenApiRequestBodies.DescribeAsync));
 
 var app = builder.Build();
 app.MapOpenApi();

@@ -192,7 +192,7 @@ internal static class RequestReader
     /// <summary>RFC 6750 b64token: letters, digits and <c>-._~+/</c>, then optional <c>=</c> padding.</summary>
     private static bool IsToken68(string value)
     {
-        if (value.Length == 0)
+        if (value.Length == 0 || value[0] == '=')
         {
             return false;
         }

@@ -15,25 +15,24 @@ public static class ServerlessAuthEndpointRouteBuilderExtensions
     public static IEndpointRouteBuilder MapServerlessAuthApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        const string json = "application/json";
         const string problem = "application/problem+json";
 
         endpoints.MapPost("/api/v1/validate", ServerlessAuthEndpoints.Validate).WithName(nameof(ServerlessAuthEndpoints.Validate)).WithTags("Data plane")
             .WithSummary("Validates the credential in Authorization: Bearer or x-api-key; optional ?scope=a b or {requiredScopes}.")
-            .Accepts<ValidateRequest>(true, json).Produces<ValidationResponse>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
+            .WithMetadata(new JsonRequestBody(typeof(ValidateRequest), IsOptional: true)).Produces<ValidationResponse>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
 
         endpoints.MapPost("/api/v1/tenants", ServerlessAuthEndpoints.CreateTenant).WithName(nameof(ServerlessAuthEndpoints.CreateTenant)).WithTags("Tenants")
             .WithSummary("Creates a tenant (admin key).")
-            .Accepts<CreateTenantRequest>(json).Produces<TenantResponse>(201).ProducesProblem(400, problem).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409);
+            .WithMetadata(new JsonRequestBody(typeof(CreateTenantRequest))).Produces<TenantResponse>(201).ProducesProblem(400, problem).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409);
         endpoints.MapGet("/api/v1/tenants/{tenantId}", ServerlessAuthEndpoints.GetTenant).WithName(nameof(ServerlessAuthEndpoints.GetTenant)).WithTags("Tenants")
             .Produces<TenantResponse>(200).ProducesProblem(401).ProducesProblem(404);
         endpoints.MapMethods("/api/v1/tenants/{tenantId}", ["PATCH"], ServerlessAuthEndpoints.UpdateTenant).WithName(nameof(ServerlessAuthEndpoints.UpdateTenant)).WithTags("Tenants")
-            .Accepts<UpdateTenantRequest>(json).Produces<TenantResponse>(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .WithMetadata(new JsonRequestBody(typeof(UpdateTenantRequest))).Produces<TenantResponse>(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 
         endpoints.MapGet("/api/v1/tenants/{tenantId}/operators", ServerlessAuthEndpoints.ListOperators).WithName(nameof(ServerlessAuthEndpoints.ListOperators)).WithTags("Operators")
             .Produces<ListResponse<OperatorResponse>>(200).ProducesProblem(403).ProducesProblem(404);
         endpoints.MapPut("/api/v1/tenants/{tenantId}/operators/{operatorId}", ServerlessAuthEndpoints.PutOperator).WithName(nameof(ServerlessAuthEndpoints.PutOperator)).WithTags("Operators")
-            .Accepts<PutOperatorRequest>(json).Produces<OperatorResponse>(200).Produces<OperatorResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+            .WithMetadata(new JsonRequestBody(typeof(PutOperatorRequest))).Produces<OperatorResponse>(200).Produces<OperatorResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
         endpoints.MapGet("/api/v1/tenants/{tenantId}/operators/{operatorId}", ServerlessAuthEndpoints.GetOperator).WithName(nameof(ServerlessAuthEndpoints.GetOperator)).WithTags("Operators")
             .Produces<OperatorResponse>(200).ProducesProblem(404);
         endpoints.MapDelete("/api/v1/tenants/{tenantId}/operators/{operatorId}", ServerlessAuthEndpoints.DeleteOperator).WithName(nameof(ServerlessAuthEndpoints.DeleteOperator)).WithTags("Operators")
@@ -41,7 +40,7 @@ public static class ServerlessAuthEndpointRouteBuilderExtensions
 
         endpoints.MapPost("/api/v1/tenants/{tenantId}/keys", ServerlessAuthEndpoints.IssueKey).WithName(nameof(ServerlessAuthEndpoints.IssueKey)).WithTags("API keys")
             .WithSummary("Issues an API key; the secret is in this response only.")
-            .Accepts<CreateApiKeyRequest>(json).Produces<ApiKeyResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+            .WithMetadata(new JsonRequestBody(typeof(CreateApiKeyRequest))).Produces<ApiKeyResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
         endpoints.MapGet("/api/v1/tenants/{tenantId}/keys", ServerlessAuthEndpoints.ListKeys).WithName(nameof(ServerlessAuthEndpoints.ListKeys)).WithTags("API keys")
             .WithSummary("Lists keys (never secrets); filters operatorId, status; paging pageSize (≤ 100), continuationToken.")
             .Produces<ListResponse<ApiKeyResponse>>(200).ProducesProblem(400).ProducesProblem(404);
