@@ -129,10 +129,11 @@ internal sealed partial class FunctionsAdapterSource
     [GeneratedRegex(@"\bHttpTrigger(?:Attribute)?\s*\(")]
     private static partial Regex HttpTriggerAttributeUse();
 
-    // [Function(nameof(X))] or [Function("X")], then an expression-bodied public static method, nothing in between.
+    // [Function(nameof(X))] or [Function("X")], then an expression-bodied public method (static, or an instance
+    // method of a class that takes library services by constructor), nothing in between.
     [GeneratedRegex("""
         \G\[\s*Function\(\s*(?:nameof\(\s*(?<nameof>\w+)\s*\)|"(?<literal>[^"\\]*)")\s*\)\s*\]\s*
-        (?<declaration>public\s+static\s+(?<returns>[\w.]+(?:<[\w.,\s<>?]+>)?)\s+(?<method>\w+)\s*
+        (?<declaration>public\s+(?:static\s+)?(?<returns>[\w.]+(?:<[\w.,\s<>?]+>)?)\s+(?<method>\w+)\s*
         \((?<parameters>(?>[^()]+|\((?<depth>)|\)(?<-depth>))*(?(depth)(?!)))\)\s*
         =>\s*(?<body>[^;{}]*);)
         """, RegexOptions.IgnorePatternWhitespace)]

@@ -29,8 +29,23 @@ internal static partial class Log
     [LoggerMessage(1201, LogLevel.Information, "API key {KeyId} ({Hint}) of tenant {TenantId} revoked by {Actor}")]
     public static partial void ApiKeyRevoked(ILogger logger, string tenantId, string keyId, string hint, string actor);
 
+    [LoggerMessage(1203, LogLevel.Information, "API key {KeyId} of tenant {TenantId} rotated to {NewKeyId} by {Actor}")]
+    public static partial void ApiKeyRotated(ILogger logger, string tenantId, string keyId, string newKeyId, string actor);
+
     [LoggerMessage(1202, LogLevel.Warning, "Lost a write race on API key {KeyId} of tenant {TenantId}; retrying")]
     public static partial void ApiKeyWriteConflict(ILogger logger, string tenantId, string keyId);
+
+    [LoggerMessage(1300, LogLevel.Information, "Lifecycle run: {EntriesRead} index entries read; {Expired} expired, {ExpiringSoon} expiring soon, {Stale} stale, {AutoRevoked} auto-revoked, {Purged} purged, {Failures} failures")]
+    public static partial void LifecycleRunFinished(ILogger logger, int entriesRead, int expired, int expiringSoon, int stale, int autoRevoked, int purged, int failures);
+
+    [LoggerMessage(1301, LogLevel.Warning, "Lifecycle step {Step} failed for credential {CredentialId} of tenant {TenantId}; it stays due for the next run")]
+    public static partial void LifecycleItemFailed(ILogger logger, string step, string tenantId, string credentialId, Exception exception);
+
+    [LoggerMessage(1302, LogLevel.Error, "Lifecycle run failed")]
+    public static partial void LifecycleRunFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1310, LogLevel.Warning, "Usage flush failed; {Pending} credentials' usage kept for the next flush")]
+    public static partial void UsageFlushFailed(ILogger logger, int pending, Exception exception);
 
     [LoggerMessage(1900, LogLevel.Warning, "Dependency {Dependency} unavailable while serving {Route}; answered 503")]
     public static partial void DependencyUnavailable(ILogger logger, string dependency, string route, Exception exception);

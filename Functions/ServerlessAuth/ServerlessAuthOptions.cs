@@ -44,6 +44,12 @@ public sealed class ServerlessAuthOptions
     /// </summary>
     public IList<string> PlansWithoutApiAccess { get; } = [];
 
+    /// <summary>Lifecycle job settings.</summary>
+    public LifecycleOptions Lifecycle { get; set; } = new();
+
+    /// <summary>Usage tracking settings.</summary>
+    public UsageOptions Usage { get; set; } = new();
+
     /// <summary>Defaults for new tenants.</summary>
     public TenantDefaultsOptions TenantDefaults { get; set; } = new();
 }
@@ -128,4 +134,18 @@ public sealed class TenantDefaultsOptions
 
     /// <summary>Lead time of "expiring soon" events, in days. Default 7.</summary>
     public int ExpiringSoonDays { get; set; } = 7;
+}
+
+/// <summary>Lifecycle job settings. The schedule itself is the top-level <c>LIFECYCLE_SCHEDULE</c> setting.</summary>
+public sealed class LifecycleOptions
+{
+    /// <summary>Days a revoked or expired key is kept (visible as such) before it is deleted. Default 30.</summary>
+    public int RetentionDays { get; set; } = 30;
+}
+
+/// <summary>Usage tracking: last-used times and daily counts are coalesced in memory and written once per interval.</summary>
+public sealed class UsageOptions
+{
+    /// <summary>How often usage is written to storage: at most one write per credential per interval. Default 1 minute.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -82,6 +82,16 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:Limits:MaxCredentialHeaderLength must be between 256 and 16384.");
         }
 
+        if (options.Lifecycle.RetentionDays is < 1 or > 3650)
+        {
+            errors.Add("ServerlessAuth:Lifecycle:RetentionDays must be between 1 and 3650.");
+        }
+
+        if (options.Usage.FlushInterval < TimeSpan.FromSeconds(1) || options.Usage.FlushInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("ServerlessAuth:Usage:FlushInterval must be between 1 second and 1 hour.");
+        }
+
         var defaults = options.TenantDefaults;
         if (defaults.RateLimitPerHour < 1)
         {

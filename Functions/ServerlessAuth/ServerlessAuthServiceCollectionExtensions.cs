@@ -7,9 +7,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ServerlessAuth;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Http;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
@@ -59,12 +63,30 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<CredentialValidator>();
         services.TryAddSingleton<CallerAuthenticator>();
         services.TryAddSingleton<ApiKeyRevoker>();
+        services.TryAddSingleton<AuditStore>();
+        services.TryAddSingleton<DueStore>();
+        services.TryAddSingleton<LifecycleSchedule>();
+        services.TryAddSingleton<LifecycleJob>();
+        services.TryAddSingleton(sp => new LifecycleRunner(sp.GetRequiredService<LifecycleJob>(), sp.GetRequiredService<ILogger<LifecycleRunner>>()));
+        services.TryAddSingleton<UsageRecorder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UsageFlusher>());
 
         services.TryAddSingleton<TenantHandlers>();
         services.TryAddSingleton<OperatorHandlers>();
         services.TryAddSingleton<ApiKeyHandlers>();
         services.TryAddSingleton<ValidateHandler>();
         services.TryAddSingleton<HealthHandler>();
+        services.TryAddSingleton<AuditHandlers>();
+        return services;
+    }
+
+    /// <summary>
+    /// Runs the lifecycle job on the <c>LIFECYCLE_SCHEDULE</c> NCRONTAB schedule inside the process: for the standalone
+    /// host. (The Functions app uses its timer trigger instead.)
+    /// </summary>
+    public static IServiceCollection AddServerlessAuthLifecycleScheduler(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LifecycleScheduler>());
         return services;
     }
 

@@ -24,4 +24,9 @@ public static class ApiKeyFunctions
     public static Task<IResult> RevokeKey(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/tenants/{tenantId}/keys/{keyId}")] HttpRequest req, string tenantId, string keyId, CancellationToken cancellationToken) =>
         ServerlessAuthEndpoints.RevokeKey(req, tenantId, keyId, cancellationToken);
+
+    [Function(nameof(RotateKey))]
+    public static Task<IResult> RotateKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/tenants/{tenantId}/keys/{keyId}/rotate")] HttpRequest req, string tenantId, string keyId, CancellationToken cancellationToken) =>
+        ServerlessAuthEndpoints.RotateKey(req, tenantId, keyId, cancellationToken);
 }

@@ -34,6 +34,12 @@ internal sealed record ApiKey
     /// <summary>Per-key override of the tenant's rate limit.</summary>
     public int? RateLimitPerHour { get; init; }
 
+    /// <summary>The key this one replaced by rotation.</summary>
+    public string? RotatedFrom { get; init; }
+
+    /// <summary>The key that replaced this one by rotation.</summary>
+    public string? RotatedTo { get; init; }
+
     public ETag ETag { get; init; }
 
     /// <summary>The status a user sees at <paramref name="now"/>: an active key at or past its expiry is expired.</summary>

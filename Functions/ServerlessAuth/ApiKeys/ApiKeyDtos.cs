@@ -19,6 +19,16 @@ public sealed class CreateApiKeyRequest
     public int? RateLimitPerHour { get; init; }
 }
 
+/// <summary>Body of <c>POST /api/v1/tenants/{tenantId}/keys/{keyId}/rotate</c> (optional).</summary>
+public sealed class RotateApiKeyRequest
+{
+    /// <summary>How long the old key keeps working, 0 (default: at once) to 604800 (7 days).</summary>
+    public int? OverlapSeconds { get; init; }
+
+    /// <summary>Expiry of the new key; default and maximum come from the tenant's policy.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
+
 /// <summary>An API key as answered by the API. <see cref="Key"/> is present once, in the response that creates it.</summary>
 public sealed class ApiKeyResponse
 {
@@ -63,4 +73,13 @@ public sealed class ApiKeyResponse
 
     /// <summary>Per-key rate limit, if set.</summary>
     public int? RateLimitPerHour { get; init; }
+
+    /// <summary>The key this one replaced by rotation.</summary>
+    public string? RotatedFrom { get; init; }
+
+    /// <summary>The key that replaced this one by rotation.</summary>
+    public string? RotatedTo { get; init; }
+
+    /// <summary>In a rotation's response: when the previous key stops working.</summary>
+    public DateTimeOffset? PreviousKeyExpiresAt { get; init; }
 }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Http;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Security;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
@@ -16,6 +18,7 @@ internal sealed class ApiKeyHandlers(
     TenantStore tenants,
     ApiKeyFormat format,
     ApiKeyRevoker revoker,
+    LifecycleSchedule schedule,
     TimeProvider time,
     ILogger<ApiKeyHandlers> logger)
 {
@@ -98,8 +101,10 @@ internal sealed class ApiKeyHandlers(
             RateLimitPerHour = body.RateLimitPerHour,
         };
 
-        // Both rows are written in one transaction: if it fails, the secret is never shown.
-        if (await keys.AddAsync(key, cancellationToken) != WriteOutcome.Done)
+        // Both rows and the audit event are written in one transaction: if it fails, the secret is never shown.
+        var audit = new AuditEvent { TenantId = tenantId, At = now, Type = AuditEventTypes.KeyIssued, Actor = caller.Actor, CredentialId = key.Id.Value, Hint = key.Hint };
+        await schedule.TrackAsync(key, tenant, cancellationToken);
+        if (await keys.AddAsync(key, audit, cancellationToken) != WriteOutcome.Done)
         {
             return ApiProblem.Conflict("Key id collision; retry.");
         }
@@ -168,7 +173,101 @@ internal sealed class ApiKeyHandlers(
         return revoked is null || tenant is null ? ApiProblem.NotFound() : TypedResults.Ok(ToResponse(revoked, tenant, time.GetUtcNow()));
     }
 
-    internal static ApiKeyResponse ToResponse(ApiKey k, Tenant tenant, DateTimeOffset now, string? secret = null) => new()
+    /// <summary>Longest overlap of a rotation: seven days.</summary>
+    public const int MaxOverlapSeconds = 604_800;
+
+    /// <summary>
+    /// Rotates a key: a new secret (shown once) with the same name, owner, scopes and limits; the old key keeps
+    /// working until the overlap ends. Both happen in one transaction, so there is never a moment with no working key.
+    /// </summary>
+    public async Task<Results<Created<ApiKeyResponse>, ApiProblem>> RotateAsync(
+        Caller caller, TenantId tenantId, ApiKeyId id, RotateApiKeyRequest body, CancellationToken cancellationToken)
+    {
+        if (Fields.CheckRange(body.OverlapSeconds, 0, MaxOverlapSeconds, "overlapSeconds") is { } overlapProblem)
+        {
+            return overlapProblem;
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var previous = caller.CanSee(tenantId) ? await keys.GetAsync(tenantId, id, cancellationToken) : null;
+            if (previous is null || !caller.CanManageKeysOf(tenantId, previous.OperatorId))
+            {
+                return ApiProblem.NotFound();
+            }
+
+            var now = time.GetUtcNow();
+            if (previous.EffectiveStatus(now) != ApiKeyStatus.Active)
+            {
+                return ApiProblem.Conflict($"Only an active key can be rotated; this one is {previous.EffectiveStatus(now).ToString().ToLowerInvariant()}.");
+            }
+
+            if (previous.RotatedTo is not null)
+            {
+                return ApiProblem.Conflict($"This key was rotated already, to {previous.RotatedTo}; rotate that one.");
+            }
+
+            var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+            var op = await tenants.GetOperatorAsync(tenantId, previous.OperatorId, cancellationToken);
+            if (tenant is null || op is null)
+            {
+                return ApiProblem.NotFound();
+            }
+
+            var expiresAt = body.ExpiresAt ?? now.AddDays(Math.Min(tenant.DefaultKeyLifetimeDays, tenant.MaxKeyLifetimeDays));
+            if (expiresAt < now + MinLifetime || expiresAt > now.AddDays(tenant.MaxKeyLifetimeDays))
+            {
+                return ApiProblem.InvalidRequest($"expiresAt must be between 5 minutes and {tenant.MaxKeyLifetimeDays} days from now (the tenant's maximum key lifetime).", "expiresAt");
+            }
+
+            var secret = format.Create(tenantId);
+            var next = previous with
+            {
+                Id = ApiKeyId.New(),
+
+                // Scopes carry over as far as the operator still holds them: the new key can do what the old one did.
+                Scopes = previous.Scopes.Where(op.Permissions.Contains).ToHashSet(StringComparer.Ordinal),
+                Status = ApiKeyStatus.Active,
+                Hint = format.Hint(secret),
+                SecretDigest = SecretDigest.Compute(secret),
+                CreatedAt = now,
+                ExpiresAt = expiresAt,
+                LastUsedAt = null,
+                RotatedFrom = previous.Id.Value,
+                RotatedTo = null,
+                ETag = default,
+            };
+            var overlapEnd = now.AddSeconds(body.OverlapSeconds ?? 0);
+            var ending = previous with { ExpiresAt = overlapEnd < previous.ExpiresAt ? overlapEnd : previous.ExpiresAt, RotatedTo = next.Id.Value };
+            var audit = new AuditEvent
+            {
+                TenantId = tenantId,
+                At = now,
+                Type = AuditEventTypes.KeyRotated,
+                Actor = caller.Actor,
+                CredentialId = previous.Id.Value,
+                Hint = previous.Hint,
+                RelatedCredentialId = next.Id.Value,
+                Detail = $"overlap {body.OverlapSeconds ?? 0} s",
+            };
+
+            await schedule.TrackAsync(next, tenant, cancellationToken);
+            var outcome = await keys.RotateAsync(ending, next, audit, cancellationToken);
+            if (outcome == WriteOutcome.Done)
+            {
+                revoker.Forget(ending);
+                Log.ApiKeyRotated(logger, tenantId.Value, previous.Id.Value, next.Id.Value, caller.Actor);
+                var response = ToResponse(next, tenant, now, secret, ending.ExpiresAt);
+                return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/keys/{next.Id.Value}", response);
+            }
+
+            Log.ApiKeyWriteConflict(logger, tenantId.Value, id.Value);
+        }
+
+        return ApiProblem.Conflict("The key is being changed concurrently; retry.");
+    }
+
+    internal static ApiKeyResponse ToResponse(ApiKey k, Tenant tenant, DateTimeOffset now, string? secret = null, DateTimeOffset? previousKeyExpiresAt = null) => new()
     {
         Id = k.Id.Value,
         Key = secret,
@@ -184,5 +283,8 @@ internal sealed class ApiKeyHandlers(
         RevokedAt = k.RevokedAt,
         Stale = k.EffectiveStatus(now) == ApiKeyStatus.Active && k.IsStale(now, tenant.StaleAfterDays),
         RateLimitPerHour = k.RateLimitPerHour,
+        RotatedFrom = k.RotatedFrom,
+        RotatedTo = k.RotatedTo,
+        PreviousKeyExpiresAt = previousKeyExpiresAt,
     };
 }

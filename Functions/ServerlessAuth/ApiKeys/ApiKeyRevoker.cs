@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using ServerlessAuth.Audit;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
@@ -9,12 +11,13 @@ namespace ServerlessAuth.ApiKeys;
 /// Revokes keys: idempotent, terminal (nothing turns a revoked key active again), and guarded by the key's ETag,
 /// so a revocation racing another writer is re-read and re-applied rather than lost or overwritten.
 /// </summary>
-internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator validator, TimeProvider time, ILogger<ApiKeyRevoker> logger)
+internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator validator, LifecycleSchedule schedule, TimeProvider time, ILogger<ApiKeyRevoker> logger)
 {
     private const int Attempts = 5;
 
     /// <summary>Revokes a key; null when it does not exist, the key as it now stands otherwise.</summary>
-    public async Task<ApiKey?> RevokeAsync(TenantId tenant, ApiKeyId id, string actor, CancellationToken cancellationToken)
+    public async Task<ApiKey?> RevokeAsync(
+        TenantId tenant, ApiKeyId id, string actor, CancellationToken cancellationToken, string reasonType = AuditEventTypes.KeyRevoked, string? detail = null)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -29,8 +32,20 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
                 return key;
             }
 
-            var revoked = key with { Status = ApiKeyStatus.Revoked, RevokedAt = time.GetUtcNow(), RevokedBy = actor };
-            var outcome = await keys.ReplaceAsync(revoked, cancellationToken);
+            var now = time.GetUtcNow();
+            var revoked = key with { Status = ApiKeyStatus.Revoked, RevokedAt = now, RevokedBy = actor };
+            var audit = new AuditEvent
+            {
+                TenantId = tenant,
+                At = now,
+                Type = reasonType,
+                Actor = actor,
+                CredentialId = id.Value,
+                Hint = key.Hint,
+                Detail = detail,
+            };
+            await schedule.TrackEndAsync(tenant, id.Value, now, cancellationToken);
+            var outcome = await keys.ReplaceAsync(revoked, audit, cancellationToken);
             if (outcome == WriteOutcome.Done)
             {
                 validator.Forget(revoked);
@@ -49,6 +64,9 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
         throw new ServiceUnavailableException($"Could not revoke key {id.Value} after {Attempts} attempts: the key kept changing.");
     }
 
+    /// <summary>Drops the cached copy of a key after a local change, so this instance sees it at once.</summary>
+    public void Forget(ApiKey key) => validator.Forget(key);
+
     /// <summary>Revokes every key of an operator that is not revoked yet; answers how many it revoked.</summary>
     public async Task<int> RevokeAllOfOperatorAsync(TenantId tenant, OperatorId op, string actor, CancellationToken cancellationToken)
     {
@@ -59,7 +77,7 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
             var page = await keys.ListAsync(tenant, op, status: null, time.GetUtcNow(), 100, token, cancellationToken);
             foreach (var key in page.Items.Where(k => k.Status != ApiKeyStatus.Revoked))
             {
-                if (await RevokeAsync(tenant, key.Id, actor, cancellationToken) is not null)
+                if (await RevokeAsync(tenant, key.Id, actor, cancellationToken, detail: "operator removed") is not null)
                 {
                     count++;
                 }

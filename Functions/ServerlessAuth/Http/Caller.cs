@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Security;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
@@ -36,7 +37,7 @@ internal sealed record Caller
 }
 
 /// <summary>Authenticates control-plane callers: the admin key, or a valid operator API key.</summary>
-internal sealed class CallerAuthenticator(CredentialValidator validator, IOptions<ServerlessAuthOptions> options)
+internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRecorder usage, TimeProvider time, IOptions<ServerlessAuthOptions> options)
 {
     private readonly string _adminDigest = options.Value.AdminKeyHash is { Length: > 0 } hash
         ? hash
@@ -61,6 +62,16 @@ internal sealed class CallerAuthenticator(CredentialValidator validator, IOption
         }
 
         var outcome = await validator.ValidateAsync(credential, new HashSet<string>(), cancellationToken);
-        return outcome.Principal is { } principal ? (Caller.For(principal), null) : (null, ApiProblem.Rejected(outcome));
+        if (outcome.Principal is not { } principal)
+        {
+            return (null, ApiProblem.Rejected(outcome));
+        }
+
+        if (principal.ApiKey is { } key)
+        {
+            usage.RecordUse(key, time.GetUtcNow());
+        }
+
+        return (Caller.For(principal), null);
     }
 }

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Http;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
 
@@ -49,6 +51,18 @@ public static class ServerlessAuthEndpointRouteBuilderExtensions
         endpoints.MapDelete("/api/v1/tenants/{tenantId}/keys/{keyId}", ServerlessAuthEndpoints.RevokeKey).WithName(nameof(ServerlessAuthEndpoints.RevokeKey)).WithTags("API keys")
             .WithSummary("Revokes a key (idempotent).")
             .Produces<ApiKeyResponse>(200).ProducesProblem(404);
+
+        endpoints.MapPost("/api/v1/tenants/{tenantId}/keys/{keyId}/rotate", ServerlessAuthEndpoints.RotateKey).WithName(nameof(ServerlessAuthEndpoints.RotateKey)).WithTags("API keys")
+            .WithSummary("Rotates a key: a new secret (shown once); the old one works until overlapSeconds (0-604800) have passed.")
+            .WithMetadata(new JsonRequestBody(typeof(RotateApiKeyRequest), IsOptional: true)).Produces<ApiKeyResponse>(201).ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+
+        endpoints.MapGet("/api/v1/tenants/{tenantId}/logs", ServerlessAuthEndpoints.ListLogs).WithName(nameof(ServerlessAuthEndpoints.ListLogs)).WithTags("Logs")
+            .WithSummary("Audit and usage log, newest first; filters from, to (ISO 8601, inclusive), type, credentialId.")
+            .Produces<ListResponse<LogEntryResponse>>(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+
+        endpoints.MapPost("/api/v1/admin/lifecycle/run", ServerlessAuthEndpoints.RunLifecycle).WithName(nameof(ServerlessAuthEndpoints.RunLifecycle)).WithTags("Admin")
+            .WithSummary("Runs the lifecycle job now (admin key) and answers what it changed.")
+            .Produces<LifecycleReport>(200).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
 
         endpoints.MapGet("/api/health", ServerlessAuthEndpoints.Health).WithName(nameof(ServerlessAuthEndpoints.Health)).WithTags("Health")
             .Produces<HealthResponse>(200).Produces<HealthResponse>(503);

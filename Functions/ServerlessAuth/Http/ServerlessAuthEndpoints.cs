@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
@@ -169,6 +171,51 @@ public static class ServerlessAuthEndpoints
         WithKey(request, tenantId, keyId, "keys.revoke", cancellationToken, async (services, caller, tenant, key, ct) =>
             await services.GetRequiredService<ApiKeyHandlers>().RevokeAsync(caller, tenant, key, ct));
 
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/keys/{keyId}/rotate</c>.</summary>
+    public static Task<IResult> RotateKey(HttpRequest request, string tenantId, string keyId, CancellationToken cancellationToken) =>
+        WithKey(request, tenantId, keyId, "keys.rotate", cancellationToken, async (services, caller, tenant, key, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.RotateApiKeyRequest, ct, optional: true);
+            return problem ?? (IResult)await services.GetRequiredService<ApiKeyHandlers>().RotateAsync(caller, tenant, key, body ?? new RotateApiKeyRequest(), ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/logs?from=&amp;to=&amp;type=&amp;credentialId=&amp;pageSize=&amp;continuationToken=</c>.</summary>
+    public static Task<IResult> ListLogs(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "logs.list", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (pageSize, storageToken, problem) = ReadPaging(request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var (from, fromProblem) = ReadTime(request, "from");
+            var (to, toProblem) = ReadTime(request, "to");
+            var (type, typeProblem) = RequestReader.ReadQuery(request, "type", 40);
+            var (credentialId, credentialProblem) = RequestReader.ReadQuery(request, "credentialId", 64);
+            if ((fromProblem ?? toProblem ?? typeProblem ?? credentialProblem) is { } queryProblem)
+            {
+                return queryProblem;
+            }
+
+            if (type is not null && !type.All(c => char.IsAsciiLetter(c) || c == '.'))
+            {
+                return ApiProblem.InvalidRequest("type must be an event type such as 'key.revoked'.", "type");
+            }
+
+            if (credentialId is not null && !credentialId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                return ApiProblem.InvalidRequest("credentialId is malformed.", "credentialId");
+            }
+
+            return await services.GetRequiredService<AuditHandlers>().ListAsync(caller, tenant, new LogQuery(from, to, type, credentialId), pageSize, storageToken, ct);
+        });
+
+    /// <summary><c>POST /api/v1/admin/lifecycle/run</c>: runs the lifecycle job now (admin key) and answers what it changed.</summary>
+    public static Task<IResult> RunLifecycle(HttpRequest request, CancellationToken cancellationToken) =>
+        WithCaller(request, "lifecycle.run", cancellationToken, async (services, caller, ct) =>
+            await services.GetRequiredService<LifecycleRunner>().RunForAdminAsync(caller, ct));
+
     /// <summary><c>GET /api/health</c>.</summary>
     public static Task<IResult> Health(HttpRequest request, CancellationToken cancellationToken) =>
         Run(request, "health", cancellationToken, (services, ct) => services.GetRequiredService<HealthHandler>().CheckAsync(ct));
@@ -221,6 +268,19 @@ public static class ServerlessAuthEndpoints
         }
 
         return (pageSize, storageToken, null);
+    }
+
+    private static (DateTimeOffset? Value, ApiProblem? Problem) ReadTime(HttpRequest request, string name)
+    {
+        var (text, problem) = RequestReader.ReadQuery(request, name, 40);
+        if (problem is not null || text is null)
+        {
+            return (null, problem);
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var value)
+            ? (value, null)
+            : (null, ApiProblem.InvalidRequest($"{name} must be an ISO 8601 time, e.g. 2026-11-23T00:00:00Z.", name));
     }
 
     private static ApiProblem? CheckBodySize(HttpRequest request, IServiceProvider services)

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
 
@@ -28,6 +30,10 @@ namespace ServerlessAuth.Http;
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(ApiKeyResponse))]
 [JsonSerializable(typeof(ListResponse<ApiKeyResponse>))]
+[JsonSerializable(typeof(RotateApiKeyRequest))]
+[JsonSerializable(typeof(LogEntryResponse))]
+[JsonSerializable(typeof(ListResponse<LogEntryResponse>))]
+[JsonSerializable(typeof(LifecycleReport))]
 [JsonSerializable(typeof(ValidateRequest))]
 [JsonSerializable(typeof(ValidationResponse))]
 [JsonSerializable(typeof(HealthResponse))]

@@ -21,6 +21,9 @@ public static class ServerlessAuthRoutes
         ("GET", "/api/v1/tenants/{tenantId}/keys", nameof(ServerlessAuthEndpoints.ListKeys)),
         ("GET", "/api/v1/tenants/{tenantId}/keys/{keyId}", nameof(ServerlessAuthEndpoints.GetKey)),
         ("DELETE", "/api/v1/tenants/{tenantId}/keys/{keyId}", nameof(ServerlessAuthEndpoints.RevokeKey)),
+        ("POST", "/api/v1/tenants/{tenantId}/keys/{keyId}/rotate", nameof(ServerlessAuthEndpoints.RotateKey)),
+        ("GET", "/api/v1/tenants/{tenantId}/logs", nameof(ServerlessAuthEndpoints.ListLogs)),
+        ("POST", "/api/v1/admin/lifecycle/run", nameof(ServerlessAuthEndpoints.RunLifecycle)),
         ("GET", "/api/health", nameof(ServerlessAuthEndpoints.Health)),
     ];
 }

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Tenants;
 
 namespace ServerlessAuth.Storage;
@@ -17,24 +18,11 @@ internal sealed class ApiKeyStore(TableStorage storage)
     private const string KeyRowEnd = "key}";
     private const string SecretRowPrefix = "secret|";
 
-    /// <summary>Stores a new key; both rows or neither.</summary>
-    public async Task<WriteOutcome> AddAsync(ApiKey key, CancellationToken cancellationToken)
+    /// <summary>Stores a new key and the event that records it: all rows or none.</summary>
+    public async Task<WriteOutcome> AddAsync(ApiKey key, AuditEvent audit, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        try
-        {
-            await table.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.Add, ToEntity(key, KeyRowPrefix + key.Id.Value)),
-                    new TableTransactionAction(TableTransactionActionType.Add, ToEntity(key, SecretRowPrefix + key.SecretDigest)),
-                ],
-                cancellationToken);
-            return WriteOutcome.Done;
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409)
-        {
-            return WriteOutcome.Conflict;
-        }
+        return await StoreWrites.SubmitAsync(table, [.. AddActions(key), AuditStore.AddAction(audit)], cancellationToken);
     }
 
     public async Task<ApiKey?> GetAsync(TenantId tenant, ApiKeyId id, CancellationToken cancellationToken)
@@ -53,30 +41,64 @@ internal sealed class ApiKeyStore(TableStorage storage)
     }
 
     /// <summary>
-    /// Replaces both rows of a key read through <see cref="GetAsync"/>, only if the <c>key|</c> row is unchanged.
+    /// Replaces both rows of a key read through <see cref="GetAsync"/>, only if the <c>key|</c> row is unchanged,
+    /// together with the event that records the change.
     /// </summary>
-    public async Task<WriteOutcome> ReplaceAsync(ApiKey key, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> ReplaceAsync(ApiKey key, AuditEvent? audit, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        try
-        {
-            await table.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(key, KeyRowPrefix + key.Id.Value), key.ETag),
-                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(key, SecretRowPrefix + key.SecretDigest), ETag.All),
-                ],
-                cancellationToken);
-            return WriteOutcome.Done;
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 412)
-        {
-            return WriteOutcome.Conflict;
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
-        {
-            return WriteOutcome.NotFound;
-        }
+        IReadOnlyList<TableTransactionAction> actions = audit is null ? [.. ReplaceActions(key)] : [.. ReplaceActions(key), AuditStore.AddAction(audit)];
+        return await StoreWrites.SubmitAsync(table, actions, cancellationToken);
     }
+
+    /// <summary>
+    /// Rotation in one transaction: the old key (shortened expiry, guarded by its ETag), the new key and the event.
+    /// Either the new key exists and the old one ends with its overlap window, or nothing changed.
+    /// </summary>
+    public async Task<WriteOutcome> RotateAsync(ApiKey previous, ApiKey next, AuditEvent audit, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. AddActions(next), AuditStore.AddAction(audit)], cancellationToken);
+    }
+
+    /// <summary>Records a use: merges <c>LastUsedAt</c> into both rows (never touching status), if the key still exists.</summary>
+    public async Task<WriteOutcome> MergeLastUsedAsync(TenantId tenant, ApiKeyId id, string secretDigest, DateTimeOffset lastUsedAt, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        TableEntity Row(string rowKey) => new(tenant.Value, rowKey) { ["LastUsedAt"] = lastUsedAt };
+        return await StoreWrites.SubmitAsync(
+            table,
+            [
+                new TableTransactionAction(TableTransactionActionType.UpdateMerge, Row(KeyRowPrefix + id.Value), ETag.All),
+                new TableTransactionAction(TableTransactionActionType.UpdateMerge, Row(SecretRowPrefix + secretDigest), ETag.All),
+            ],
+            cancellationToken);
+    }
+
+    /// <summary>Deletes both rows of a key (purge), only if unchanged since read.</summary>
+    public async Task<WriteOutcome> DeleteAsync(ApiKey key, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        return await StoreWrites.SubmitAsync(
+            table,
+            [
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(key.TenantId.Value, KeyRowPrefix + key.Id.Value), key.ETag),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(key.TenantId.Value, SecretRowPrefix + key.SecretDigest), ETag.All),
+            ],
+            cancellationToken);
+    }
+
+    private static IEnumerable<TableTransactionAction> AddActions(ApiKey key) =>
+    [
+        new(TableTransactionActionType.Add, ToEntity(key, KeyRowPrefix + key.Id.Value)),
+        new(TableTransactionActionType.Add, ToEntity(key, SecretRowPrefix + key.SecretDigest)),
+    ];
+
+    private static IEnumerable<TableTransactionAction> ReplaceActions(ApiKey key) =>
+    [
+        new(TableTransactionActionType.UpdateReplace, ToEntity(key, KeyRowPrefix + key.Id.Value), key.ETag),
+        new(TableTransactionActionType.UpdateReplace, ToEntity(key, SecretRowPrefix + key.SecretDigest), ETag.All),
+    ];
 
     /// <summary>One page of a tenant's keys, optionally of one operator and one status (as seen at <paramref name="now"/>).</summary>
     public async Task<Page<ApiKey>> ListAsync(
@@ -117,6 +139,8 @@ internal sealed class ApiKeyStore(TableStorage storage)
         ["RevokedAt"] = k.RevokedAt,
         ["RevokedBy"] = k.RevokedBy,
         ["RateLimitPerHour"] = k.RateLimitPerHour,
+        ["RotatedFrom"] = k.RotatedFrom,
+        ["RotatedTo"] = k.RotatedTo,
     };
 
     private static ApiKey ToApiKey(TableEntity e)
@@ -137,6 +161,8 @@ internal sealed class ApiKeyStore(TableStorage storage)
             RevokedAt = e.GetDateTimeOffset("RevokedAt"),
             RevokedBy = e.GetString("RevokedBy"),
             RateLimitPerHour = e.GetInt32("RateLimitPerHour"),
+            RotatedFrom = e.GetString("RotatedFrom"),
+            RotatedTo = e.GetString("RotatedTo"),
             ETag = e.ETag,
         };
     }

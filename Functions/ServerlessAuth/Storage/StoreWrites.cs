@@ -25,6 +25,41 @@ internal static class StoreWrites
         }
     }
 
+    /// <summary>Table Storage's limit of one entity-group transaction.</summary>
+    public const int MaxTransactionActions = 100;
+
+    /// <summary>
+    /// Submits one entity-group transaction: all or nothing. Real Azure refuses transactions over 100 actions or
+    /// across partitions (Azurite accepts both), so both limits are enforced here, where a violation is a bug.
+    /// </summary>
+    public static async Task<WriteOutcome> SubmitAsync(TableClient table, IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        if (actions.Count is 0 or > MaxTransactionActions)
+        {
+            throw new InvalidOperationException($"A transaction holds 1 to {MaxTransactionActions} actions, not {actions.Count}.");
+        }
+
+        var partition = actions[0].Entity.PartitionKey;
+        if (actions.Any(a => a.Entity.PartitionKey != partition))
+        {
+            throw new InvalidOperationException("A transaction spans one partition only.");
+        }
+
+        try
+        {
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+            return WriteOutcome.Done;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        {
+            return WriteOutcome.Conflict;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            return WriteOutcome.NotFound;
+        }
+    }
+
     public static async Task<Page<T>> ReadPageAsync<T>(
         TableClient table, string filter, int pageSize, string? storageToken, Func<TableEntity, T> map, CancellationToken cancellationToken)
     {

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Http;
 
 namespace ServerlessAuth.Validation;
 
 /// <summary><c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes.</summary>
-internal sealed class ValidateHandler(CredentialValidator validator)
+internal sealed class ValidateHandler(CredentialValidator validator, UsageRecorder usage, TimeProvider time)
 {
     public async Task<Results<Ok<ValidationResponse>, ApiProblem>> ValidateAsync(string credential, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
     {
@@ -12,6 +13,11 @@ internal sealed class ValidateHandler(CredentialValidator validator)
         if (outcome.Principal is not { } principal)
         {
             return ApiProblem.Rejected(outcome);
+        }
+
+        if (principal.ApiKey is { } key)
+        {
+            usage.RecordUse(key, time.GetUtcNow());
         }
 
         return TypedResults.Ok(new ValidationResponse

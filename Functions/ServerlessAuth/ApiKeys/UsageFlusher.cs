@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ServerlessAuth.Storage;
+
+namespace ServerlessAuth.ApiKeys;
+
+/// <summary>Runs <see cref="UsageRecorder.FlushAsync"/> every flush interval and once more at shutdown (both hosts).</summary>
+internal sealed class UsageFlusher(UsageRecorder recorder, TimeProvider time, IOptions<ServerlessAuthOptions> options) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Usage.FlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushQuietlyAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await FlushQuietlyAsync(cancellationToken);
+    }
+
+    private async Task FlushQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await recorder.FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+        {
+            // Logged by the recorder; the usage is kept for the next tick.
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using ServerlessAuth.Audit;
+using ServerlessAuth.Lifecycle;
+using ServerlessAuth.Storage;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.ApiKeys;
+
+/// <summary>
+/// Coalesces key usage in memory: last-used time and per-day counts. <see cref="FlushAsync"/> (run every
+/// <see cref="UsageOptions.FlushInterval"/> and at shutdown) writes at most one last-used merge and one daily-count
+/// update per key, whatever the number of validations in between; a validation never waits for a storage write.
+/// </summary>
+/// <remarks>
+/// Each instance writes only its own increments, so counts add up across instances and nothing is counted twice.
+/// Last-used is a merge of one property (it can never undo a revocation); with several instances it may lag the
+/// true last use by at most one interval. A failed flush keeps the usage for the next one: nothing is lost short of
+/// the process dying between flushes.
+/// </remarks>
+internal sealed class UsageRecorder(
+    ApiKeyStore keys,
+    AuditStore audit,
+    LifecycleSchedule schedule,
+    TenantDirectory directory,
+    ILogger<UsageRecorder> logger)
+{
+    private readonly ConcurrentDictionary<(TenantId Tenant, ApiKeyId Key), Pending> _pending = new();
+
+    public int PendingCount => _pending.Count;
+
+    /// <summary>Records one successful validation of <paramref name="key"/> (as last read from storage).</summary>
+    public void RecordUse(ApiKey key, DateTimeOffset at)
+    {
+        var pending = _pending.GetOrAdd((key.TenantId, key.Id), _ => new Pending(key));
+        pending.Add(at);
+    }
+
+    /// <summary>Writes what was recorded since the last flush; answers the number of keys written.</summary>
+    public async Task<int> FlushAsync(CancellationToken cancellationToken)
+    {
+        var written = 0;
+        foreach (var ((tenantId, keyId), _) in _pending)
+        {
+            if (!_pending.TryRemove((tenantId, keyId), out var pending))
+            {
+                continue;
+            }
+
+            var (key, lastUsed, counts) = pending.Drain();
+            try
+            {
+                if (counts.Count == 0)
+                {
+                    continue;
+                }
+
+                var tenant = await directory.GetTenantAsync(tenantId, cancellationToken);
+                if (tenant is not null && (key.LastUsedAt is not { } before || DueStore.Day(before) != DueStore.Day(lastUsed)))
+                {
+                    await schedule.TrackUseAsync(key, lastUsed, tenant, cancellationToken);
+                }
+
+                if (await keys.MergeLastUsedAsync(tenantId, keyId, key.SecretDigest, lastUsed, cancellationToken) != WriteOutcome.Done)
+                {
+                    // Purged meanwhile: its usage goes with it.
+                    continue;
+                }
+
+                foreach (var (day, count) in counts)
+                {
+                    var dayStart = DueStore.ParseDay(day);
+                    await audit.AddToCountAsync(new AuditEvent
+                    {
+                        TenantId = tenantId,
+                        At = dayStart,
+                        Type = AuditEventTypes.UsageDaily,
+                        Actor = "validation",
+                        CredentialId = keyId.Value,
+                        Hint = key.Hint,
+                        OnceKey = "usage|" + keyId.Value,
+                    }, count, cancellationToken);
+                }
+
+                written++;
+            }
+            catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+            {
+                // Put it back (merging with anything recorded meanwhile) for the next flush.
+                _pending.GetOrAdd((tenantId, keyId), _ => new Pending(key)).Merge(lastUsed, counts);
+                Log.UsageFlushFailed(logger, _pending.Count, e);
+                throw;
+            }
+        }
+
+        return written;
+    }
+
+    private sealed class Pending(ApiKey key)
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+        private DateTimeOffset _lastUsed;
+
+        public void Add(DateTimeOffset at)
+        {
+            lock (_gate)
+            {
+                _lastUsed = at > _lastUsed ? at : _lastUsed;
+                var day = DueStore.Day(at);
+                _counts[day] = _counts.GetValueOrDefault(day) + 1;
+            }
+        }
+
+        public void Merge(DateTimeOffset lastUsed, IReadOnlyDictionary<string, long> counts)
+        {
+            lock (_gate)
+            {
+                _lastUsed = lastUsed > _lastUsed ? lastUsed : _lastUsed;
+                foreach (var (day, count) in counts)
+                {
+                    _counts[day] = _counts.GetValueOrDefault(day) + count;
+                }
+            }
+        }
+
+        public (ApiKey Key, DateTimeOffset LastUsed, IReadOnlyDictionary<string, long> Counts) Drain()
+        {
+            lock (_gate)
+            {
+                var counts = new Dictionary<string, long>(_counts, StringComparer.Ordinal);
+                _counts.Clear();
+                return (key, _lastUsed, counts);
+            }
+        }
+    }
+}

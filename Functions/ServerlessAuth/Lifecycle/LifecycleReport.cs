@@ -1,0 +1,48 @@
+namespace ServerlessAuth.Lifecycle;
+
+/// <summary>What one lifecycle run changed (the answer of <c>POST /api/v1/admin/lifecycle/run</c>).</summary>
+public sealed class LifecycleReport
+{
+    /// <summary>Start of the run.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>End of the run.</summary>
+    public DateTimeOffset FinishedAt { get; set; }
+
+    /// <summary>Index entries read (the run's cost: what was due, not what is stored).</summary>
+    public int EntriesRead { get; set; }
+
+    /// <summary>Keys marked expired.</summary>
+    public int Expired { get; set; }
+
+    /// <summary>"Expiring soon" events recorded.</summary>
+    public int ExpiringSoon { get; set; }
+
+    /// <summary>Keys flagged stale.</summary>
+    public int FlaggedStale { get; set; }
+
+    /// <summary>Stale keys revoked by tenant policy.</summary>
+    public int AutoRevoked { get; set; }
+
+    /// <summary>Revoked or expired keys deleted after the retention period.</summary>
+    public int Purged { get; set; }
+
+    /// <summary>Items that failed; they stay in the index and are retried by the next run.</summary>
+    public IList<LifecycleFailure> Failures { get; } = [];
+}
+
+/// <summary>One item a run could not process.</summary>
+public sealed class LifecycleFailure
+{
+    /// <summary>The step (<c>expire</c>, <c>expiringSoon</c>, <c>stale</c>, <c>purge</c>).</summary>
+    public required string Step { get; init; }
+
+    /// <summary>Tenant id.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>Credential id.</summary>
+    public required string CredentialId { get; init; }
+
+    /// <summary>What went wrong (exception type and status; never secrets).</summary>
+    public required string Error { get; init; }
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using ServerlessAuth.Audit;
+using ServerlessAuth.Security;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.Storage;
+
+/// <summary>
+/// The audit and usage log, in the tenant's partition of the <c>Tenants</c> table (so that an event can be written
+/// in the same transaction as the change it records): row <c>audit|{inverted ticks}|{suffix}</c>, newest first.
+/// </summary>
+internal sealed class AuditStore(TableStorage storage)
+{
+    private const string Prefix = "audit|";
+    private const string End = "audit}";
+
+    public static TableTransactionAction AddAction(AuditEvent e) => new(TableTransactionActionType.Add, ToEntity(e));
+
+    public static string RowKey(DateTimeOffset at, string suffix) =>
+        Prefix + (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "|" + suffix;
+
+    /// <summary>Records an event on its own; an event recorded once already (same <see cref="AuditEvent.OnceKey"/>) is left as is.</summary>
+    public async Task AddAsync(AuditEvent e, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        try
+        {
+            await table.AddEntityAsync(ToEntity(e), cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+        }
+    }
+
+    /// <summary>Adds <paramref name="count"/> to a counted row (daily usage), creating it if needed. Guarded by ETag.</summary>
+    public async Task AddToCountAsync(AuditEvent e, long count, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var entity = ToEntity(e);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, entity.RowKey, ["Count"], cancellationToken);
+            try
+            {
+                if (!existing.HasValue)
+                {
+                    entity["Count"] = count;
+                    await table.AddEntityAsync(entity, cancellationToken);
+                }
+                else
+                {
+                    entity["Count"] = (existing.Value!.GetInt64("Count") ?? 0) + count;
+                    await table.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                }
+
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Another instance counted at the same moment: read again and add on top.
+            }
+        }
+
+        throw new ServiceUnavailableException("The usage counter kept changing; the increment will be retried at the next flush.");
+    }
+
+    public async Task<Page<AuditEvent>> ListAsync(
+        TenantId tenant, DateTimeOffset? from, DateTimeOffset? to, string? type, string? credentialId, int pageSize, string? storageToken, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+
+        // Newest first: the row key of "to" is the lower bound, that of "from" the upper one.
+        var lower = to is { } t ? RowKey(t, "") : Prefix;
+        var upper = from is { } f ? RowKey(f.AddTicks(-1), "") : End;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {lower} and RowKey lt {upper}");
+        if (type is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"Type eq {type}");
+        }
+
+        if (credentialId is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"CredentialId eq {credentialId}");
+        }
+
+        return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToEvent, cancellationToken);
+    }
+
+    private static TableEntity ToEntity(AuditEvent e) => new(e.TenantId.Value, RowKey(e.At, e.OnceKey ?? Base62.Random(8)))
+    {
+        ["At"] = e.At,
+        ["Type"] = e.Type,
+        ["Actor"] = e.Actor,
+        ["CredentialId"] = e.CredentialId,
+        ["Hint"] = e.Hint,
+        ["Detail"] = e.Detail,
+        ["Count"] = e.Count,
+        ["RelatedCredentialId"] = e.RelatedCredentialId,
+    };
+
+    private static AuditEvent ToEvent(TableEntity e) => new()
+    {
+        TenantId = TenantId.FromStorage(e.PartitionKey),
+        At = e.GetDateTimeOffset("At") ?? default,
+        Type = e.GetString("Type"),
+        Actor = e.GetString("Actor"),
+        CredentialId = e.GetString("CredentialId"),
+        Hint = e.GetString("Hint"),
+        Detail = e.GetString("Detail"),
+        Count = e.GetInt64("Count"),
+        RelatedCredentialId = e.GetString("RelatedCredentialId"),
+    };
+}
