@@ -23,11 +23,11 @@ public sealed class TestApp : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
 
-    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, string? tablePrefix = null)
     {
         _connectionString = connectionString;
         Time = time;
-        TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        TablePrefix = tablePrefix ?? "t" + Guid.NewGuid().ToString("N")[..12];
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["ServerlessAuth:Storage:ConnectionString"] = connectionString,
@@ -38,13 +38,20 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public FakeTimeProvider? Time { get; }
 
+    /// <summary>Whether the host runs the lifecycle job on its schedule (off unless a test is about the scheduler).</summary>
+    public bool RunsLifecycleScheduler { get; init; }
+
     public string TablePrefix { get; }
 
-    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, string? tablePrefix = null)
     {
         var azurite = await AzuriteServer.Shared;
-        return new TestApp(azurite.ConnectionString, time, settings);
+        return new TestApp(azurite.ConnectionString, time, settings, tablePrefix);
     }
+
+    /// <summary>A library service of this host (internal types are visible to the tests).</summary>
+    public T Get<T>()
+        where T : notnull => Services.GetRequiredService<T>();
 
     /// <summary>A client that presents <paramref name="credential"/> as a Bearer token (none when null).</summary>
     public HttpClient ClientWith(string? credential)
@@ -142,6 +149,15 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
         builder.ConfigureTestServices(services =>
         {
+            if (!RunsLifecycleScheduler)
+            {
+                // Tests run the job when they choose; the scheduler would race them whenever they advance the clock.
+                foreach (var scheduler in services.Where(d => d.ImplementationType == typeof(ServerlessAuth.Lifecycle.LifecycleScheduler)).ToList())
+                {
+                    services.Remove(scheduler);
+                }
+            }
+
             if (Time is not null)
             {
                 services.RemoveAll<TimeProvider>();

@@ -61,25 +61,10 @@ internal sealed class UsageRecorder(
                     await schedule.TrackUseAsync(key, lastUsed, tenant, cancellationToken);
                 }
 
-                if (await keys.MergeLastUsedAsync(tenantId, keyId, key.SecretDigest, lastUsed, cancellationToken) != WriteOutcome.Done)
+                if (!await WriteAsync(tenantId, keyId, key, lastUsed, counts, cancellationToken))
                 {
                     // Purged meanwhile: its usage goes with it.
                     continue;
-                }
-
-                foreach (var (day, count) in counts)
-                {
-                    var dayStart = DueStore.ParseDay(day);
-                    await audit.AddToCountAsync(new AuditEvent
-                    {
-                        TenantId = tenantId,
-                        At = dayStart,
-                        Type = AuditEventTypes.UsageDaily,
-                        Actor = "validation",
-                        CredentialId = keyId.Value,
-                        Hint = key.Hint,
-                        OnceKey = "usage|" + keyId.Value,
-                    }, count, cancellationToken);
                 }
 
                 written++;
@@ -94,6 +79,42 @@ internal sealed class UsageRecorder(
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// Last-used and the daily counters in one transaction (all in the tenant's partition): one write per key per
+    /// flush. A counter changed by another instance meanwhile makes the transaction fail; it is read again and retried.
+    /// </summary>
+    private async Task<bool> WriteAsync(
+        TenantId tenantId, ApiKeyId keyId, ApiKey key, DateTimeOffset lastUsed, IReadOnlyDictionary<string, long> counts, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var actions = new List<Azure.Data.Tables.TableTransactionAction>();
+            foreach (var (day, count) in counts)
+            {
+                var row = new AuditEvent
+                {
+                    TenantId = tenantId,
+                    At = DueStore.ParseDay(day),
+                    Type = AuditEventTypes.UsageDaily,
+                    Actor = "validation",
+                    CredentialId = keyId.Value,
+                    Hint = key.Hint,
+                    OnceKey = "usage|" + keyId.Value,
+                };
+                var (current, etag) = await audit.GetCountAsync(row, cancellationToken);
+                actions.Add(AuditStore.SetCountAction(row, current + count, etag));
+            }
+
+            var outcome = await keys.RecordUseAsync(tenantId, keyId, key.SecretDigest, lastUsed, actions, cancellationToken);
+            if (outcome != WriteOutcome.Conflict)
+            {
+                return outcome == WriteOutcome.Done;
+            }
+        }
+
+        throw new ServiceUnavailableException("The usage counters kept changing; the usage is kept for the next flush.");
     }
 
     private sealed class Pending(ApiKey key)

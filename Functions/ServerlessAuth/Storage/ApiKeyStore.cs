@@ -61,8 +61,13 @@ internal sealed class ApiKeyStore(TableStorage storage)
         return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. AddActions(next), AuditStore.AddAction(audit)], cancellationToken);
     }
 
-    /// <summary>Records a use: merges <c>LastUsedAt</c> into both rows (never touching status), if the key still exists.</summary>
-    public async Task<WriteOutcome> MergeLastUsedAsync(TenantId tenant, ApiKeyId id, string secretDigest, DateTimeOffset lastUsedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records use in one transaction: merges <c>LastUsedAt</c> into both rows (never touching status, so it cannot
+    /// undo a revocation; it fails if the key was purged) together with <paramref name="extra"/> actions of the same
+    /// partition (the daily usage counters).
+    /// </summary>
+    public async Task<WriteOutcome> RecordUseAsync(
+        TenantId tenant, ApiKeyId id, string secretDigest, DateTimeOffset lastUsedAt, IEnumerable<TableTransactionAction> extra, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         TableEntity Row(string rowKey) => new(tenant.Value, rowKey) { ["LastUsedAt"] = lastUsedAt };
@@ -71,6 +76,7 @@ internal sealed class ApiKeyStore(TableStorage storage)
             [
                 new TableTransactionAction(TableTransactionActionType.UpdateMerge, Row(KeyRowPrefix + id.Value), ETag.All),
                 new TableTransactionAction(TableTransactionActionType.UpdateMerge, Row(SecretRowPrefix + secretDigest), ETag.All),
+                .. extra,
             ],
             cancellationToken);
     }

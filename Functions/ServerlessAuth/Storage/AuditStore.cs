@@ -34,36 +34,26 @@ internal sealed class AuditStore(TableStorage storage)
         }
     }
 
-    /// <summary>Adds <paramref name="count"/> to a counted row (daily usage), creating it if needed. Guarded by ETag.</summary>
-    public async Task AddToCountAsync(AuditEvent e, long count, CancellationToken cancellationToken)
+    /// <summary>The current count of a counted row (daily usage) and its ETag, to add to it in a transaction.</summary>
+    public async Task<(long Count, ETag? ETag)> GetCountAsync(AuditEvent e, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         var entity = ToEntity(e);
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var existing = await table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, entity.RowKey, ["Count"], cancellationToken);
-            try
-            {
-                if (!existing.HasValue)
-                {
-                    entity["Count"] = count;
-                    await table.AddEntityAsync(entity, cancellationToken);
-                }
-                else
-                {
-                    entity["Count"] = (existing.Value!.GetInt64("Count") ?? 0) + count;
-                    await table.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken);
-                }
+        var existing = await table.GetEntityIfExistsAsync<TableEntity>(entity.PartitionKey, entity.RowKey, ["Count"], cancellationToken);
+        return existing.HasValue ? (existing.Value!.GetInt64("Count") ?? 0, existing.Value.ETag) : (0, null);
+    }
 
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-            {
-                // Another instance counted at the same moment: read again and add on top.
-            }
-        }
-
-        throw new ServiceUnavailableException("The usage counter kept changing; the increment will be retried at the next flush.");
+    /// <summary>
+    /// The action that sets a counted row to <paramref name="count"/>: an add when it did not exist (fails if another
+    /// writer created it meanwhile), else a replace guarded by the ETag it was read with.
+    /// </summary>
+    public static TableTransactionAction SetCountAction(AuditEvent e, long count, ETag? etag)
+    {
+        var entity = ToEntity(e);
+        entity["Count"] = count;
+        return etag is { } tag
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, tag)
+            : new TableTransactionAction(TableTransactionActionType.Add, entity);
     }
 
     public async Task<Page<AuditEvent>> ListAsync(
