@@ -61,6 +61,14 @@ internal sealed class CallerAuthenticator(CredentialValidator validator, IOption
         }
 
         var outcome = await validator.ValidateAsync(credential, new HashSet<string>(), cancellationToken);
-        return outcome.Principal is { } principal ? (Caller.For(principal), null) : (null, ApiProblem.Rejected(outcome));
+        if (outcome.Principal is not { } principal)
+        {
+            return (null, ApiProblem.Rejected(outcome));
+        }
+
+        // App tokens are for the provider's API, not for managing ServerlessAuth: only operators' keys are callers.
+        return principal.Operator is null
+            ? (null, ApiProblem.InsufficientScope(new HashSet<string>(), "App access tokens cannot call the control plane; use an operator's API key."))
+            : (Caller.For(principal), null);
     }
 }
