@@ -22,12 +22,20 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    /// <param name="connectionString">The Azurite account.</param>
+    /// <param name="time">A fake clock, or null for the system clock.</param>
+    /// <param name="settings">Extra settings; a <c>ServerlessAuth:Storage:TablePrefix</c> among them shares another app's tables (a second instance, or a restart).</param>
+    /// <param name="services">Replacements of services (e.g. a substituted SecretClient).</param>
+    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         _connectionString = connectionString;
+        _services = services;
         Time = time;
-        TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        TablePrefix = settings is not null && settings.TryGetValue("ServerlessAuth:Storage:TablePrefix", out var shared) && shared is not null
+            ? shared
+            : "t" + Guid.NewGuid().ToString("N")[..12];
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["ServerlessAuth:Storage:ConnectionString"] = connectionString,
@@ -40,10 +48,10 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public string TablePrefix { get; }
 
-    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var azurite = await AzuriteServer.Shared;
-        return new TestApp(azurite.ConnectionString, time, settings);
+        return new TestApp(azurite.ConnectionString, time, settings, services);
     }
 
     /// <summary>A client that presents <paramref name="credential"/> as a Bearer token (none when null).</summary>
@@ -147,6 +155,8 @@ public sealed class TestApp : WebApplicationFactory<Program>
                 services.RemoveAll<TimeProvider>();
                 services.AddSingleton<TimeProvider>(Time);
             }
+
+            _services?.Invoke(services);
         });
     }
 }

@@ -64,13 +64,12 @@ internal sealed class SigningKeyRing(ISigningKeySource source, TimeProvider time
     public async Task<SigningKey> GetSignerAsync(CancellationToken cancellationToken)
     {
         var ring = Volatile.Read(ref _current);
-        var now = time.GetUtcNow();
-        if (ring is null || now - ring.LoadedAt >= _options.KeyRefreshInterval)
+        if (ring is null || time.GetUtcNow() - ring.LoadedAt >= _options.KeyRefreshInterval)
         {
             ring = await ReloadAsync(ring, cancellationToken);
         }
 
-        return ring.SignerAt(now)
+        return ring.SignerAt(time.GetUtcNow())
             ?? throw new ServiceUnavailableException("No signing key is active yet.") { Dependency = Dependency };
     }
 
