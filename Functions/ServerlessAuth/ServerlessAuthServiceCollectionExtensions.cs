@@ -38,6 +38,12 @@ public static class ServerlessAuthServiceCollectionExtensions
                 {
                     o.PlansWithoutApiAccess.Add("free");
                 }
+
+                // An empty setting (ServerlessAuth__Tokens__Audience="") means "not set": the issuer.
+                if (string.IsNullOrWhiteSpace(o.Tokens.Audience))
+                {
+                    o.Tokens.Audience = null;
+                }
             })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerlessAuthOptions>, ServerlessAuthOptionsValidator>());
