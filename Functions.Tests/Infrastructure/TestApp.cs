@@ -22,12 +22,21 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, string? tablePrefix = null)
+    /// <param name="connectionString">The Azurite account.</param>
+    /// <param name="time">A fake clock, or null for the system clock.</param>
+    /// <param name="settings">Extra settings.</param>
+    /// <param name="services">Replacements of services (e.g. a substituted SecretClient).</param>
+    /// <param name="tablePrefix">Another app's table prefix, to share its tables (a second instance, or a restart).</param>
+    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? tablePrefix = null)
     {
         _connectionString = connectionString;
+        _services = services;
         Time = time;
-        TablePrefix = tablePrefix ?? "t" + Guid.NewGuid().ToString("N")[..12];
+        TablePrefix = tablePrefix ?? (settings is not null && settings.TryGetValue("ServerlessAuth:Storage:TablePrefix", out var shared) && shared is not null
+            ? shared
+            : "t" + Guid.NewGuid().ToString("N")[..12]);
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["ServerlessAuth:Storage:ConnectionString"] = connectionString,
@@ -43,10 +52,10 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public string TablePrefix { get; }
 
-    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, string? tablePrefix = null)
+    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? tablePrefix = null)
     {
         var azurite = await AzuriteServer.Shared;
-        return new TestApp(azurite.ConnectionString, time, settings, tablePrefix);
+        return new TestApp(azurite.ConnectionString, time, settings, services, tablePrefix);
     }
 
     /// <summary>A library service of this host (internal types are visible to the tests).</summary>
@@ -163,6 +172,8 @@ public sealed class TestApp : WebApplicationFactory<Program>
                 services.RemoveAll<TimeProvider>();
                 services.AddSingleton<TimeProvider>(Time);
             }
+
+            _services?.Invoke(services);
         });
     }
 }

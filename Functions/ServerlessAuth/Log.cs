@@ -35,16 +35,61 @@ internal static partial class Log
     [LoggerMessage(1202, LogLevel.Warning, "Lost a write race on API key {KeyId} of tenant {TenantId}; retrying")]
     public static partial void ApiKeyWriteConflict(ILogger logger, string tenantId, string keyId);
 
-    [LoggerMessage(1300, LogLevel.Information, "Lifecycle run: {EntriesRead} index entries read; {Expired} expired, {ExpiringSoon} expiring soon, {Stale} stale, {AutoRevoked} auto-revoked, {Purged} purged, {Failures} failures")]
+    [LoggerMessage(1300, LogLevel.Information, "App {AppId} of tenant {TenantId} registered with secret {SecretId} by {Actor}")]
+    public static partial void AppCreated(ILogger logger, string tenantId, string appId, string secretId, string actor);
+
+    [LoggerMessage(1301, LogLevel.Information, "App {AppId} of tenant {TenantId} revoked by {Actor}")]
+    public static partial void AppRevoked(ILogger logger, string tenantId, string appId, string actor);
+
+    [LoggerMessage(1302, LogLevel.Information, "Secret {SecretId} added to app {AppId} of tenant {TenantId} by {Actor}")]
+    public static partial void AppSecretAdded(ILogger logger, string tenantId, string appId, string secretId, string actor);
+
+    [LoggerMessage(1303, LogLevel.Information, "Secret {SecretId} of app {AppId} of tenant {TenantId} deleted by {Actor}")]
+    public static partial void AppSecretDeleted(ILogger logger, string tenantId, string appId, string secretId, string actor);
+
+    [LoggerMessage(1304, LogLevel.Warning, "Lost a write race on app {AppId} of tenant {TenantId}; retrying")]
+    public static partial void AppWriteConflict(ILogger logger, string tenantId, string appId);
+
+    [LoggerMessage(1400, LogLevel.Information, "Token {Jti} issued to app {AppId} of tenant {TenantId} (secret {SecretId}, signing key {Kid})")]
+    public static partial void TokenIssued(ILogger logger, string tenantId, string appId, string secretId, string jti, string kid);
+
+    [LoggerMessage(1401, LogLevel.Information, "Client refused at an OAuth endpoint: app {AppId}, reason {Reason}")]
+    public static partial void ClientRejected(ILogger logger, string? appId, string reason);
+
+    [LoggerMessage(1402, LogLevel.Information, "Token {Jti} of app {AppId} of tenant {TenantId} revoked by {Actor}")]
+    public static partial void TokenRevoked(ILogger logger, string tenantId, string appId, string jti, string actor);
+
+    [LoggerMessage(1500, LogLevel.Information, "First signing key {Kid} created in the {Source} key source")]
+    public static partial void SigningKeyCreated(ILogger logger, string kid, string source);
+
+    [LoggerMessage(1501, LogLevel.Information, "Signing key {Kid} published in the {Source} key source; it signs from {ActivatesAt:O}, retiring {PreviousKid}")]
+    public static partial void SigningKeyRotated(ILogger logger, string kid, DateTimeOffset activatesAt, string previousKid, string source);
+
+    [LoggerMessage(1502, LogLevel.Warning, "Could not refresh the signing keys from the {Source} key source; validating with the keys already loaded")]
+    public static partial void SigningKeyRefreshFailed(ILogger logger, string source, Exception exception);
+
+    [LoggerMessage(1503, LogLevel.Warning, "Key Vault secret {SecretName} version {Version} named in the key ring is missing; tokens it signed no longer validate")]
+    public static partial void SigningKeyVersionMissing(ILogger logger, string secretName, string version);
+
+    [LoggerMessage(1504, LogLevel.Information, "Signing key rotation requested by {Actor}: {Outcome}")]
+    public static partial void SigningKeyRotationRequested(ILogger logger, string actor, string outcome);
+
+    [LoggerMessage(1505, LogLevel.Warning, "JWT signing keys come from the DEVELOPMENT key source: private keys are kept unencrypted in Table Storage. For development only; set ServerlessAuth:KeyVault:Uri in any real deployment.")]
+    public static partial void DevelopmentKeySource(ILogger logger);
+
+    [LoggerMessage(1506, LogLevel.Information, "JWT signing keys come from Key Vault {VaultUri}, secret {SecretName}")]
+    public static partial void KeyVaultKeySource(ILogger logger, Uri vaultUri, string secretName);
+
+    [LoggerMessage(1600, LogLevel.Information, "Lifecycle run: {EntriesRead} index entries read; {Expired} expired, {ExpiringSoon} expiring soon, {Stale} stale, {AutoRevoked} auto-revoked, {Purged} purged, {Failures} failures")]
     public static partial void LifecycleRunFinished(ILogger logger, int entriesRead, int expired, int expiringSoon, int stale, int autoRevoked, int purged, int failures);
 
-    [LoggerMessage(1301, LogLevel.Warning, "Lifecycle step {Step} failed for credential {CredentialId} of tenant {TenantId}; it stays due for the next run")]
+    [LoggerMessage(1601, LogLevel.Warning, "Lifecycle step {Step} failed for credential {CredentialId} of tenant {TenantId}; it stays due for the next run")]
     public static partial void LifecycleItemFailed(ILogger logger, string step, string tenantId, string credentialId, Exception exception);
 
-    [LoggerMessage(1302, LogLevel.Error, "Lifecycle run failed")]
+    [LoggerMessage(1602, LogLevel.Error, "Lifecycle run failed")]
     public static partial void LifecycleRunFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(1310, LogLevel.Warning, "Usage flush failed; {Pending} credentials' usage kept for the next flush")]
+    [LoggerMessage(1610, LogLevel.Warning, "Usage flush failed; {Pending} credentials' usage kept for the next flush")]
     public static partial void UsageFlushFailed(ILogger logger, int pending, Exception exception);
 
     [LoggerMessage(1900, LogLevel.Warning, "Dependency {Dependency} unavailable while serving {Route}; answered 503")]

@@ -52,6 +52,9 @@ public sealed class ServerlessAuthOptions
 
     /// <summary>Defaults for new tenants.</summary>
     public TenantDefaultsOptions TenantDefaults { get; set; } = new();
+
+    /// <summary>Access tokens (JWTs): audience, lifetimes, clock skew, signing-key rotation.</summary>
+    public TokenOptions Tokens { get; set; } = new();
 }
 
 /// <summary>Table Storage settings.</summary>
@@ -75,6 +78,53 @@ public sealed class KeyVaultOptions
 {
     /// <summary>Vault URI; empty locally, where a development key source is used and says so in the log.</summary>
     public Uri? Uri { get; set; }
+
+    /// <summary>
+    /// Name of the Key Vault secret holding the JWT signing keys, one secret version per key.
+    /// Default <c>serverlessauth-jwt-signing-key</c>.
+    /// </summary>
+    public string SigningKeySecretName { get; set; } = "serverlessauth-jwt-signing-key";
+}
+
+/// <summary>
+/// Access tokens (ES256 JWTs) and their signing keys. The rotation timeline: a new key is published in the JWKS
+/// at once and signs only after <see cref="KeyPublicationDelay"/>; the key it replaces stays published until
+/// every token it signed has expired (<see cref="MaxLifetime"/> plus <see cref="ClockSkew"/>), then is removed.
+/// </summary>
+public sealed class TokenOptions
+{
+    /// <summary>
+    /// The <c>aud</c> of issued tokens, checked exactly on validation. Resource servers configure the same value
+    /// (JwtBearer <c>Audience</c>). Default: the <see cref="ServerlessAuthOptions.Issuer"/>.
+    /// </summary>
+    public string? Audience { get; set; }
+
+    /// <summary>Lifetime of tokens of a tenant created without <c>tokenLifetimeMinutes</c>. Default 1 hour.</summary>
+    public TimeSpan DefaultLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Longest lifetime a tenant may give its tokens (5 minutes to 24 hours). Retired signing keys stay
+    /// published this long (plus the clock skew) after their successor starts signing. Default 24 hours.
+    /// </summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> on validation, at most 60 seconds. Default 30 seconds.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Cache-Control: max-age</c> of the JWKS and the metadata documents. Default 15 minutes.</summary>
+    public TimeSpan JwksMaxAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How long a new signing key is published before it signs anything; at least <see cref="JwksMaxAge"/> plus
+    /// <see cref="KeyRefreshInterval"/>, so that every cache and every instance has seen it. Default 1 hour.
+    /// </summary>
+    public TimeSpan KeyPublicationDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often each instance re-reads the key ring from its source. Default 5 minutes.</summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Age of the signing key after which the lifecycle job rotates it. Default 30 days.</summary>
+    public TimeSpan KeyRotationInterval { get; set; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>API key format: <c>{Prefix}_{Environment}_{tenantId}_{32 base62 characters}{6 base62 CRC32}</c>.</summary>

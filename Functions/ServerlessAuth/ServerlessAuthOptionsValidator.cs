@@ -108,8 +108,62 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:TenantDefaults: DefaultKeyLifetimeDays must be between 1 and MaxKeyLifetimeDays.");
         }
 
+        ValidateTokens(options, errors);
+
+        if (string.IsNullOrWhiteSpace(options.KeyVault.SigningKeySecretName) || !SecretName().IsMatch(options.KeyVault.SigningKeySecretName))
+        {
+            errors.Add("ServerlessAuth:KeyVault:SigningKeySecretName: 1 to 127 letters, digits and dashes.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static void ValidateTokens(ServerlessAuthOptions options, List<string> errors)
+    {
+        var tokens = options.Tokens;
+        if (tokens.Audience is { } audience && (audience.Length is 0 or > 256 || audience.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        {
+            errors.Add("ServerlessAuth:Tokens:Audience: 1 to 256 characters without spaces (or unset: the issuer).");
+        }
+
+        if (tokens.MaxLifetime < TimeSpan.FromMinutes(5) || tokens.MaxLifetime > TimeSpan.FromHours(24))
+        {
+            errors.Add("ServerlessAuth:Tokens:MaxLifetime must be between 5 minutes and 24 hours.");
+        }
+
+        if (tokens.DefaultLifetime < TimeSpan.FromMinutes(5) || tokens.DefaultLifetime > tokens.MaxLifetime)
+        {
+            errors.Add("ServerlessAuth:Tokens:DefaultLifetime must be between 5 minutes and MaxLifetime.");
+        }
+
+        if (tokens.ClockSkew < TimeSpan.Zero || tokens.ClockSkew > TimeSpan.FromSeconds(60))
+        {
+            errors.Add("ServerlessAuth:Tokens:ClockSkew must be between 0 and 60 seconds.");
+        }
+
+        if (tokens.JwksMaxAge < TimeSpan.Zero || tokens.JwksMaxAge > TimeSpan.FromDays(1))
+        {
+            errors.Add("ServerlessAuth:Tokens:JwksMaxAge must be between 0 and 1 day.");
+        }
+
+        if (tokens.KeyRefreshInterval < TimeSpan.FromSeconds(1) || tokens.KeyRefreshInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("ServerlessAuth:Tokens:KeyRefreshInterval must be between 1 second and 1 hour.");
+        }
+
+        if (tokens.KeyPublicationDelay < tokens.JwksMaxAge + tokens.KeyRefreshInterval)
+        {
+            errors.Add("ServerlessAuth:Tokens:KeyPublicationDelay must be at least JwksMaxAge + KeyRefreshInterval: a new key signs only once every cache has seen it.");
+        }
+
+        if (tokens.KeyRotationInterval <= tokens.KeyPublicationDelay)
+        {
+            errors.Add("ServerlessAuth:Tokens:KeyRotationInterval must be longer than KeyPublicationDelay.");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,127}$")]
+    private static partial Regex SecretName();
 
     [GeneratedRegex("^([A-Za-z][A-Za-z0-9]{0,19})?$")]
     private static partial Regex TablePrefix();

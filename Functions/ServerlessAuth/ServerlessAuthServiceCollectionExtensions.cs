@@ -3,19 +3,22 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using ServerlessAuth;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessAuth;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Apps;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Http;
 using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
+using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -37,6 +40,12 @@ public static class ServerlessAuthServiceCollectionExtensions
                 if (o.PlansWithoutApiAccess.Count == 0)
                 {
                     o.PlansWithoutApiAccess.Add("free");
+                }
+
+                // An empty setting (ServerlessAuth__Tokens__Audience="") means "not set": the issuer.
+                if (string.IsNullOrWhiteSpace(o.Tokens.Audience))
+                {
+                    o.Tokens.Audience = null;
                 }
             })
             .ValidateOnStart();
@@ -70,12 +79,31 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton(sp => new LifecycleRunner(sp.GetRequiredService<LifecycleJob>(), sp.GetRequiredService<ILogger<LifecycleRunner>>()));
         services.TryAddSingleton<UsageRecorder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UsageFlusher>());
+        services.TryAddSingleton<ApiAccessPolicy>();
+
+        services.TryAddSingleton<AppStore>();
+        services.TryAddSingleton<AppDirectory>();
+        services.TryAddSingleton<ClientAuthenticator>();
+        services.TryAddSingleton<RevokedTokenStore>();
+        services.TryAddSingleton<TokenRevocations>();
+        services.TryAddSingleton(CreateSecretClient);
+        services.TryAddSingleton(CreateSigningKeySource);
+        services.TryAddSingleton<SigningKeyRing>();
+        services.TryAddSingleton<TokenIssuer>();
+        services.TryAddSingleton<JwtValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SigningKeySourceAnnouncer>());
 
         services.TryAddSingleton<TenantHandlers>();
         services.TryAddSingleton<OperatorHandlers>();
         services.TryAddSingleton<ApiKeyHandlers>();
         services.TryAddSingleton<ValidateHandler>();
         services.TryAddSingleton<HealthHandler>();
+        services.TryAddSingleton<AppHandlers>();
+        services.TryAddSingleton<TokenEndpointHandler>();
+        services.TryAddSingleton<IntrospectionHandler>();
+        services.TryAddSingleton<RevocationHandler>();
+        services.TryAddSingleton<DiscoveryHandler>();
+        services.TryAddSingleton<SigningKeyAdminHandler>();
         services.TryAddSingleton<AuditHandlers>();
         return services;
     }
@@ -88,6 +116,28 @@ public static class ServerlessAuthServiceCollectionExtensions
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LifecycleScheduler>());
         return services;
+    }
+
+    /// <summary>Key Vault when <c>ServerlessAuth:KeyVault:Uri</c> is set; the development source (Table Storage) otherwise.</summary>
+    private static ISigningKeySource CreateSigningKeySource(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.KeyVault.Uri is null
+            ? ActivatorUtilities.CreateInstance<DevelopmentSigningKeySource>(services)
+            : ActivatorUtilities.CreateInstance<KeyVaultSigningKeySource>(services);
+
+    /// <summary>
+    /// The Key Vault client (managed identity through the registered <see cref="TokenCredential"/>), failing fast like
+    /// the Table client: a vault that does not answer in time makes issuance answer 503, never a weaker token.
+    /// </summary>
+    private static SecretClient CreateSecretClient(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value;
+        var vault = options.KeyVault.Uri ?? throw new InvalidOperationException("ServerlessAuth:KeyVault:Uri is not set.");
+        var clientOptions = new SecretClientOptions();
+        clientOptions.Retry.MaxRetries = 2;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(1);
+        clientOptions.Retry.NetworkTimeout = options.Storage.RequestTimeout;
+        return new SecretClient(vault, services.GetRequiredService<TokenCredential>(), clientOptions);
     }
 
     /// <summary>

@@ -2,11 +2,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.Http;
 using ServerlessAuth.Storage;
+using ServerlessAuth.Tokens;
 
 namespace ServerlessAuth.Health;
 
-/// <summary><c>GET /api/health</c>: 200 once storage is reachable (scripts wait on it), 503 otherwise.</summary>
-internal sealed class HealthHandler(TableStorage storage, ILogger<HealthHandler> logger)
+/// <summary>
+/// <c>GET /api/health</c>: 200 once storage is reachable and the signing keys are loaded (scripts wait on it), 503
+/// otherwise. The key check reads the source at most once per refresh interval.
+/// </summary>
+internal sealed class HealthHandler(TableStorage storage, SigningKeyRing signingKeys, ILogger<HealthHandler> logger)
 {
     public async Task<IResult> CheckAsync(CancellationToken cancellationToken)
     {
@@ -22,8 +26,19 @@ internal sealed class HealthHandler(TableStorage storage, ILogger<HealthHandler>
             checks["storage"] = "unavailable";
         }
 
+        try
+        {
+            await signingKeys.DescribeAsync(cancellationToken);
+            checks["signingKeys"] = "ok";
+        }
+        catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+        {
+            Log.HealthCheckFailed(logger, "signingKeys", e);
+            checks["signingKeys"] = "unavailable";
+        }
+
         var healthy = checks.Values.All(v => v == "ok");
-        var body = new HealthResponse { Status = healthy ? "healthy" : "unhealthy", Checks = checks };
+        var body = new HealthResponse { Status = healthy ? "healthy" : "unhealthy", Checks = checks, KeySource = signingKeys.SourceName };
         return healthy
             ? TypedResults.Json(body, ServerlessAuthJsonContext.Default.HealthResponse)
             : TypedResults.Json(body, ServerlessAuthJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -8,4 +8,7 @@ public sealed class HealthResponse
 
     /// <summary>Each dependency: <c>ok</c> or <c>unavailable</c>.</summary>
     public required IReadOnlyDictionary<string, string> Checks { get; init; }
+
+    /// <summary>Where the JWT signing keys come from: <c>keyVault</c> or <c>development</c>.</summary>
+    public string? KeySource { get; init; }
 }

@@ -67,6 +67,12 @@ internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRe
             return (null, ApiProblem.Rejected(outcome));
         }
 
+        // App tokens are for the provider's API, not for managing ServerlessAuth: only operators' keys are callers.
+        if (principal.Operator is null)
+        {
+            return (null, ApiProblem.InsufficientScope(new HashSet<string>(), "App access tokens cannot call the control plane; use an operator's API key."));
+        }
+
         if (principal.ApiKey is { } key)
         {
             usage.RecordUse(key, time.GetUtcNow());

@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Apps;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Http;
 using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Tenants;
+using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -63,6 +65,40 @@ public static class ServerlessAuthEndpointRouteBuilderExtensions
         endpoints.MapPost("/api/v1/admin/lifecycle/run", ServerlessAuthEndpoints.RunLifecycle).WithName(nameof(ServerlessAuthEndpoints.RunLifecycle)).WithTags("Admin")
             .WithSummary("Runs the lifecycle job now (admin key) and answers what it changed.")
             .Produces<LifecycleReport>(200).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
+        endpoints.MapPost("/api/v1/token", ServerlessAuthEndpoints.Token).WithName(nameof(ServerlessAuthEndpoints.Token)).WithTags("Tokens")
+            .WithSummary("Issues an access token: JSON {appId, appSecret}, or RFC 6749 client credentials (form, HTTP Basic or body).")
+            .WithMetadata(new JsonRequestBody(typeof(AppTokenRequest))).Produces<AppTokenResponse>(200).Produces<OAuthTokenResponse>(200).Produces<OAuthErrorBody>(400).Produces<OAuthErrorBody>(401).ProducesProblem(503);
+        endpoints.MapPost("/api/v1/introspect", ServerlessAuthEndpoints.Introspect).WithName(nameof(ServerlessAuthEndpoints.Introspect)).WithTags("Tokens")
+            .WithSummary("RFC 7662 introspection for an app of the same tenant (client credentials).")
+            .Produces<IntrospectionResponse>(200).Produces<OAuthErrorBody>(400).Produces<OAuthErrorBody>(401).ProducesProblem(503);
+        endpoints.MapPost("/api/v1/revoke", ServerlessAuthEndpoints.Revoke).WithName(nameof(ServerlessAuthEndpoints.Revoke)).WithTags("Tokens")
+            .WithSummary("RFC 7009 revocation of an API key or JWT by its holder; 200 also for unknown tokens.")
+            .Produces(200).Produces<OAuthErrorBody>(400).Produces<OAuthErrorBody>(401).ProducesProblem(503);
+        endpoints.MapGet("/.well-known/jwks.json", ServerlessAuthEndpoints.Jwks).WithName(nameof(ServerlessAuthEndpoints.Jwks)).WithTags("Tokens")
+            .Produces<JsonWebKeySetResponse>(200).ProducesProblem(503);
+        endpoints.MapGet("/.well-known/oauth-authorization-server", ServerlessAuthEndpoints.OAuthMetadata).WithName(nameof(ServerlessAuthEndpoints.OAuthMetadata)).WithTags("Tokens")
+            .Produces<AuthorizationServerMetadata>(200);
+        endpoints.MapGet("/.well-known/openid-configuration", ServerlessAuthEndpoints.OpenIdConfiguration).WithName(nameof(ServerlessAuthEndpoints.OpenIdConfiguration)).WithTags("Tokens")
+            .Produces<AuthorizationServerMetadata>(200);
+
+        endpoints.MapPost("/api/v1/tenants/{tenantId}/apps", ServerlessAuthEndpoints.CreateApp).WithName(nameof(ServerlessAuthEndpoints.CreateApp)).WithTags("Apps")
+            .WithSummary("Registers an app; its first App Secret is in this response only.")
+            .WithMetadata(new JsonRequestBody(typeof(CreateAppRequest))).Produces<AppResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+        endpoints.MapGet("/api/v1/tenants/{tenantId}/apps", ServerlessAuthEndpoints.ListApps).WithName(nameof(ServerlessAuthEndpoints.ListApps)).WithTags("Apps")
+            .Produces<ListResponse<AppResponse>>(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+        endpoints.MapGet("/api/v1/tenants/{tenantId}/apps/{appId}", ServerlessAuthEndpoints.GetApp).WithName(nameof(ServerlessAuthEndpoints.GetApp)).WithTags("Apps")
+            .Produces<AppResponse>(200).ProducesProblem(404);
+        endpoints.MapDelete("/api/v1/tenants/{tenantId}/apps/{appId}", ServerlessAuthEndpoints.RevokeApp).WithName(nameof(ServerlessAuthEndpoints.RevokeApp)).WithTags("Apps")
+            .WithSummary("Revokes an app (idempotent): its secrets and tokens stop working.")
+            .Produces<AppResponse>(200).ProducesProblem(404);
+        endpoints.MapPost("/api/v1/tenants/{tenantId}/apps/{appId}/secrets", ServerlessAuthEndpoints.AddAppSecret).WithName(nameof(ServerlessAuthEndpoints.AddAppSecret)).WithTags("Apps")
+            .WithSummary("Adds an App Secret (at most two active); shown in this response only.")
+            .WithMetadata(new JsonRequestBody(typeof(AddAppSecretRequest), IsOptional: true)).Produces<AppSecretResponse>(201).ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+        endpoints.MapDelete("/api/v1/tenants/{tenantId}/apps/{appId}/secrets/{secretId}", ServerlessAuthEndpoints.DeleteAppSecret).WithName(nameof(ServerlessAuthEndpoints.DeleteAppSecret)).WithTags("Apps")
+            .Produces(204).ProducesProblem(404).ProducesProblem(409);
+        endpoints.MapPost("/api/v1/admin/signing-keys/rotate", ServerlessAuthEndpoints.RotateSigningKeys).WithName(nameof(ServerlessAuthEndpoints.RotateSigningKeys)).WithTags("Admin")
+            .WithSummary("Publishes a new signing key now; it signs after the publication delay (admin key).")
+            .Produces<SigningKeysResponse>(200).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
 
         endpoints.MapGet("/api/health", ServerlessAuthEndpoints.Health).WithName(nameof(ServerlessAuthEndpoints.Health)).WithTags("Health")
             .Produces<HealthResponse>(200).Produces<HealthResponse>(503);

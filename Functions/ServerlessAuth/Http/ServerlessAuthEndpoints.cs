@@ -2,11 +2,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Apps;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
+using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
 
 namespace ServerlessAuth.Http;
@@ -215,6 +217,108 @@ public static class ServerlessAuthEndpoints
     public static Task<IResult> RunLifecycle(HttpRequest request, CancellationToken cancellationToken) =>
         WithCaller(request, "lifecycle.run", cancellationToken, async (services, caller, ct) =>
             await services.GetRequiredService<LifecycleRunner>().RunForAdminAsync(caller, ct));
+    /// <summary><c>POST /api/v1/token</c>: JSON <c>{appId, appSecret}</c>, or RFC 6749 §4.4 form-encoded client credentials.</summary>
+    public static Task<IResult> Token(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "token", cancellationToken, async (services, ct) =>
+        {
+            request.HttpContext.Response.Headers.Pragma = "no-cache";
+            var handler = services.GetRequiredService<TokenEndpointHandler>();
+            if (OAuthRequestReader.CheckQuery(request) is { } queryError)
+            {
+                return queryError;
+            }
+
+            if (OAuthRequestReader.IsForm(request.ContentType))
+            {
+                var (form, credentials, error) = await ReadOAuthFormAsync(request, ct);
+                return error ?? (IResult)await handler.IssueClientCredentialsAsync(form!, credentials!, ct);
+            }
+
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.AppTokenRequest, ct);
+            return problem is not null
+                ? OAuthError.InvalidRequest(problem.Status == 415 ? "The body must be application/json ({appId, appSecret}) or application/x-www-form-urlencoded (RFC 6749)." : problem.Body.Detail, problem.Status)
+                : await handler.IssueForAppAsync(body!, ct);
+        });
+
+    /// <summary><c>POST /api/v1/introspect</c> (RFC 7662).</summary>
+    public static Task<IResult> Introspect(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "introspect", cancellationToken, async (services, ct) =>
+        {
+            var (form, credentials, error) = await ReadOAuthFormAsync(request, ct);
+            return error ?? (IResult)await services.GetRequiredService<IntrospectionHandler>().IntrospectAsync(form!, credentials!, ct);
+        });
+
+    /// <summary><c>POST /api/v1/revoke</c> (RFC 7009).</summary>
+    public static Task<IResult> Revoke(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "revoke", cancellationToken, async (services, ct) =>
+        {
+            var (form, credentials, error) = await ReadOAuthFormAsync(request, ct);
+            return error ?? (IResult)await services.GetRequiredService<RevocationHandler>().RevokeAsync(form!, credentials!, ct);
+        });
+
+    /// <summary><c>GET /.well-known/jwks.json</c>.</summary>
+    public static Task<IResult> Jwks(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "jwks", cancellationToken, async (services, ct) =>
+        {
+            var handler = services.GetRequiredService<DiscoveryHandler>();
+            var keys = await handler.GetJwksAsync(ct);
+            request.HttpContext.Response.Headers.CacheControl = handler.CacheControl;
+            return keys;
+        });
+
+    /// <summary><c>GET /.well-known/oauth-authorization-server</c> (RFC 8414).</summary>
+    public static Task<IResult> OAuthMetadata(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "metadata", cancellationToken, (services, _) => Task.FromResult<IResult>(Metadata(request, services)));
+
+    /// <summary><c>GET /.well-known/openid-configuration</c>: the same metadata, where stock JwtBearer middleware looks for it.</summary>
+    public static Task<IResult> OpenIdConfiguration(HttpRequest request, CancellationToken cancellationToken) =>
+        Run(request, "openid-configuration", cancellationToken, (services, _) => Task.FromResult<IResult>(Metadata(request, services)));
+
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/apps</c>.</summary>
+    public static Task<IResult> CreateApp(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "apps.create", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.CreateAppRequest, ct);
+            return problem ?? (IResult)await services.GetRequiredService<AppHandlers>().CreateAsync(caller, tenant, body!, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/apps?pageSize=&amp;continuationToken=</c>.</summary>
+    public static Task<IResult> ListApps(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "apps.list", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (pageSize, storageToken, problem) = ReadPaging(request);
+            return problem ?? (IResult)await services.GetRequiredService<AppHandlers>().ListAsync(caller, tenant, pageSize, storageToken, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/apps/{appId}</c>.</summary>
+    public static Task<IResult> GetApp(HttpRequest request, string tenantId, string appId, CancellationToken cancellationToken) =>
+        WithApp(request, tenantId, appId, "apps.get", cancellationToken, async (services, caller, tenant, app, ct) =>
+            await services.GetRequiredService<AppHandlers>().GetAsync(caller, tenant, app, ct));
+
+    /// <summary><c>DELETE /api/v1/tenants/{tenantId}/apps/{appId}</c>: revokes the app and every token it holds.</summary>
+    public static Task<IResult> RevokeApp(HttpRequest request, string tenantId, string appId, CancellationToken cancellationToken) =>
+        WithApp(request, tenantId, appId, "apps.revoke", cancellationToken, async (services, caller, tenant, app, ct) =>
+            await services.GetRequiredService<AppHandlers>().RevokeAsync(caller, tenant, app, ct));
+
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/apps/{appId}/secrets</c>.</summary>
+    public static Task<IResult> AddAppSecret(HttpRequest request, string tenantId, string appId, CancellationToken cancellationToken) =>
+        WithApp(request, tenantId, appId, "apps.secrets.add", cancellationToken, async (services, caller, tenant, app, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.AddAppSecretRequest, ct, optional: true);
+            return problem ?? (IResult)await services.GetRequiredService<AppHandlers>().AddSecretAsync(caller, tenant, app, body, ct);
+        });
+
+    /// <summary><c>DELETE /api/v1/tenants/{tenantId}/apps/{appId}/secrets/{secretId}</c>.</summary>
+    public static Task<IResult> DeleteAppSecret(HttpRequest request, string tenantId, string appId, string secretId, CancellationToken cancellationToken) =>
+        AppSecretId.TryParse(secretId, out var secret)
+            ? WithApp(request, tenantId, appId, "apps.secrets.delete", cancellationToken, async (services, caller, tenant, app, ct) =>
+                await services.GetRequiredService<AppHandlers>().DeleteSecretAsync(caller, tenant, app, secret, ct))
+            : Task.FromResult<IResult>(ApiProblem.InvalidRequest("secretId is malformed.", "secretId"));
+
+    /// <summary><c>POST /api/v1/admin/signing-keys/rotate</c> (admin key).</summary>
+    public static Task<IResult> RotateSigningKeys(HttpRequest request, CancellationToken cancellationToken) =>
+        WithCaller(request, "signingkeys.rotate", cancellationToken, async (services, caller, ct) =>
+            await services.GetRequiredService<SigningKeyAdminHandler>().RotateAsync(caller, ct));
 
     /// <summary><c>GET /api/health</c>.</summary>
     public static Task<IResult> Health(HttpRequest request, CancellationToken cancellationToken) =>
@@ -252,6 +356,43 @@ public static class ServerlessAuthEndpoints
         ApiKeyId.TryParse(keyId, out var key)
             ? WithTenant(request, tenantId, route, cancellationToken, (services, caller, tenant, ct) => handle(services, caller, tenant, key, ct))
             : Task.FromResult<IResult>(ApiProblem.InvalidRequest("keyId is malformed.", "keyId"));
+
+    private static Task<IResult> WithApp(
+        HttpRequest request, string tenantId, string appId, string route, CancellationToken cancellationToken,
+        Func<IServiceProvider, Caller, TenantId, AppId, CancellationToken, Task<IResult>> handle) =>
+        AppId.TryParse(appId, out var app)
+            ? WithTenant(request, tenantId, route, cancellationToken, (services, caller, tenant, ct) => handle(services, caller, tenant, app, ct))
+            : Task.FromResult<IResult>(ApiProblem.InvalidRequest("appId is malformed.", "appId"));
+
+    private static async Task<(IReadOnlyDictionary<string, string>? Form, ClientCredentials? Credentials, OAuthError? Error)> ReadOAuthFormAsync(
+        HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (OAuthRequestReader.CheckQuery(request) is { } queryError)
+        {
+            return (null, null, queryError);
+        }
+
+        if (!OAuthRequestReader.IsForm(request.ContentType))
+        {
+            return (null, null, OAuthError.InvalidRequest("The body must be application/x-www-form-urlencoded.", 415));
+        }
+
+        var (form, error) = await OAuthRequestReader.ReadFormAsync(request, cancellationToken);
+        if (error is not null)
+        {
+            return (null, null, error);
+        }
+
+        var (credentials, credentialError) = OAuthRequestReader.ReadClientCredentials(request, form!);
+        return (form, credentials, credentialError);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<AuthorizationServerMetadata> Metadata(HttpRequest request, IServiceProvider services)
+    {
+        var handler = services.GetRequiredService<DiscoveryHandler>();
+        request.HttpContext.Response.Headers.CacheControl = handler.CacheControl;
+        return handler.GetMetadata();
+    }
 
     private static (int PageSize, string? StorageToken, ApiProblem? Problem) ReadPaging(HttpRequest request)
     {

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Apps;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Tenants;
+using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
 
 namespace ServerlessAuth.Http;
@@ -37,4 +39,17 @@ namespace ServerlessAuth.Http;
 [JsonSerializable(typeof(ValidateRequest))]
 [JsonSerializable(typeof(ValidationResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(CreateAppRequest))]
+[JsonSerializable(typeof(AddAppSecretRequest))]
+[JsonSerializable(typeof(AppResponse))]
+[JsonSerializable(typeof(AppSecretResponse))]
+[JsonSerializable(typeof(ListResponse<AppResponse>))]
+[JsonSerializable(typeof(AppTokenRequest))]
+[JsonSerializable(typeof(AppTokenResponse))]
+[JsonSerializable(typeof(OAuthTokenResponse))]
+[JsonSerializable(typeof(OAuthErrorBody))]
+[JsonSerializable(typeof(IntrospectionResponse))]
+[JsonSerializable(typeof(JsonWebKeySetResponse))]
+[JsonSerializable(typeof(AuthorizationServerMetadata))]
+[JsonSerializable(typeof(SigningKeysResponse))]
 public sealed partial class ServerlessAuthJsonContext : JsonSerializerContext;

@@ -12,6 +12,15 @@ internal sealed class TableStorage(TableServiceClient service, IOptions<Serverle
     /// <summary>Tenants, operators, API keys and their secret digests, partitioned by tenant.</summary>
     public const string Tenants = "Tenants";
 
+    /// <summary>Immutable pointers app id → tenant id, for the token endpoint (which knows only the app id).</summary>
+    public const string AppIndex = "AppIndex";
+
+    /// <summary>Revoked token ids (<c>jti</c>), each kept until the token's own expiry.</summary>
+    public const string RevokedTokens = "RevokedTokens";
+
+    /// <summary>The development key ring (only without Key Vault).</summary>
+    public const string SigningKeys = "SigningKeys";
+
     private readonly string _prefix = options.Value.Storage.TablePrefix;
     private readonly Dictionary<string, TableClient> _ready = [];
     private readonly Lock _gate = new();

@@ -102,6 +102,7 @@ internal sealed class TenantStore(TableStorage storage)
         ["DefaultKeyLifetimeDays"] = t.DefaultKeyLifetimeDays,
         ["MaxKeyLifetimeDays"] = t.MaxKeyLifetimeDays,
         ["ExpiringSoonDays"] = t.ExpiringSoonDays,
+        ["TokenLifetimeMinutes"] = t.TokenLifetimeMinutes,
         ["CreatedAt"] = t.CreatedAt,
         ["UpdatedAt"] = t.UpdatedAt,
     };
@@ -120,6 +121,7 @@ internal sealed class TenantStore(TableStorage storage)
             DefaultKeyLifetimeDays = e.GetInt32("DefaultKeyLifetimeDays") ?? 90,
             MaxKeyLifetimeDays = e.GetInt32("MaxKeyLifetimeDays") ?? 365,
             ExpiringSoonDays = e.GetInt32("ExpiringSoonDays") ?? 7,
+            TokenLifetimeMinutes = e.GetInt32("TokenLifetimeMinutes") ?? 60,
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
             UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
             ETag = e.ETag,

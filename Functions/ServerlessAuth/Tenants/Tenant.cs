@@ -15,6 +15,9 @@ internal sealed record Tenant
     public required int DefaultKeyLifetimeDays { get; init; }
     public required int MaxKeyLifetimeDays { get; init; }
     public required int ExpiringSoonDays { get; init; }
+
+    /// <summary>Lifetime of the access tokens issued to the tenant's apps, in minutes.</summary>
+    public required int TokenLifetimeMinutes { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public ETag ETag { get; init; }

@@ -32,6 +32,9 @@ public sealed class CreateTenantRequest
 
     /// <summary>Lead time of "expiring soon" events, in days.</summary>
     public int? ExpiringSoonDays { get; init; }
+
+    /// <summary>Lifetime of the access tokens issued to the tenant's apps, in minutes (5 to the deployment's maximum).</summary>
+    public int? TokenLifetimeMinutes { get; init; }
 }
 
 /// <summary>Body of <c>PATCH /api/v1/tenants/{tenantId}</c>: present fields change, absent ones stay.</summary>
@@ -63,6 +66,9 @@ public sealed class UpdateTenantRequest
 
     /// <summary>Lead time of "expiring soon" events, in days.</summary>
     public int? ExpiringSoonDays { get; init; }
+
+    /// <summary>Lifetime of the access tokens issued to the tenant's apps, in minutes (5 to the deployment's maximum).</summary>
+    public int? TokenLifetimeMinutes { get; init; }
 }
 
 /// <summary>A tenant as answered by the API.</summary>
@@ -100,6 +106,9 @@ public sealed class TenantResponse
 
     /// <summary>Lead time of "expiring soon" events, in days.</summary>
     public required int ExpiringSoonDays { get; init; }
+
+    /// <summary>Lifetime of the access tokens issued to the tenant's apps, in minutes.</summary>
+    public required int TokenLifetimeMinutes { get; init; }
 
     /// <summary>Creation time.</summary>
     public required DateTimeOffset CreatedAt { get; init; }

@@ -19,8 +19,11 @@ internal sealed partial class TenantHandlers(
 {
     public const int MaxDays = 3650;
     public const int MaxRateLimitPerHour = 1_000_000;
+    public const int MinTokenLifetimeMinutes = 5;
 
     private readonly TenantDefaultsOptions _defaults = options.Value.TenantDefaults;
+    private readonly int _maxTokenLifetimeMinutes = (int)options.Value.Tokens.MaxLifetime.TotalMinutes;
+    private readonly int _defaultTokenLifetimeMinutes = (int)options.Value.Tokens.DefaultLifetime.TotalMinutes;
 
     public async Task<Results<Created<TenantResponse>, ApiProblem>> CreateAsync(Caller caller, CreateTenantRequest body, CancellationToken cancellationToken)
     {
@@ -52,6 +55,7 @@ internal sealed partial class TenantHandlers(
             DefaultKeyLifetimeDays = body.DefaultKeyLifetimeDays ?? Math.Min(_defaults.DefaultKeyLifetimeDays, body.MaxKeyLifetimeDays ?? int.MaxValue),
             MaxKeyLifetimeDays = body.MaxKeyLifetimeDays ?? Math.Max(_defaults.MaxKeyLifetimeDays, body.DefaultKeyLifetimeDays ?? 0),
             ExpiringSoonDays = body.ExpiringSoonDays ?? _defaults.ExpiringSoonDays,
+            TokenLifetimeMinutes = body.TokenLifetimeMinutes ?? _defaultTokenLifetimeMinutes,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -115,6 +119,7 @@ internal sealed partial class TenantHandlers(
                 DefaultKeyLifetimeDays = body.DefaultKeyLifetimeDays ?? current.DefaultKeyLifetimeDays,
                 MaxKeyLifetimeDays = body.MaxKeyLifetimeDays ?? current.MaxKeyLifetimeDays,
                 ExpiringSoonDays = body.ExpiringSoonDays ?? current.ExpiringSoonDays,
+                TokenLifetimeMinutes = body.TokenLifetimeMinutes ?? current.TokenLifetimeMinutes,
                 UpdatedAt = time.GetUtcNow(),
             };
 
@@ -153,11 +158,12 @@ internal sealed partial class TenantHandlers(
         DefaultKeyLifetimeDays = t.DefaultKeyLifetimeDays,
         MaxKeyLifetimeDays = t.MaxKeyLifetimeDays,
         ExpiringSoonDays = t.ExpiringSoonDays,
+        TokenLifetimeMinutes = t.TokenLifetimeMinutes,
         CreatedAt = t.CreatedAt,
         UpdatedAt = t.UpdatedAt,
     };
 
-    private static ApiProblem? Check(Tenant t)
+    private ApiProblem? Check(Tenant t)
     {
         if (Fields.CheckName(t.Name, "name") is { } name)
         {
@@ -173,7 +179,8 @@ internal sealed partial class TenantHandlers(
             ?? Fields.CheckRange(t.StaleAfterDays, 1, MaxDays, "staleAfterDays")
             ?? Fields.CheckRange(t.MaxKeyLifetimeDays, 1, MaxDays, "maxKeyLifetimeDays")
             ?? Fields.CheckRange(t.DefaultKeyLifetimeDays, 1, t.MaxKeyLifetimeDays, "defaultKeyLifetimeDays")
-            ?? Fields.CheckRange(t.ExpiringSoonDays, 0, 365, "expiringSoonDays");
+            ?? Fields.CheckRange(t.ExpiringSoonDays, 0, 365, "expiringSoonDays")
+            ?? Fields.CheckRange(t.TokenLifetimeMinutes, MinTokenLifetimeMinutes, _maxTokenLifetimeMinutes, "tokenLifetimeMinutes");
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]

@@ -1,29 +1,34 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Security;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
+using ServerlessAuth.Tokens;
 
 namespace ServerlessAuth.Validation;
 
 /// <summary>
-/// Decides whether a presented API key is good and what it may do: format and checksum (no I/O), one cached
-/// point read by secret digest, status and expiry, the tenant's API access, and the operator's current permissions.
+/// Decides whether a presented credential is good and what it may do. JWTs (told apart by shape: an API key never
+/// contains '.') go to <see cref="JwtValidator"/>. An API key: format and checksum (no I/O), one cached point read by
+/// secret digest, status and expiry, the tenant's API access, and the operator's current permissions.
 /// </summary>
 internal sealed class CredentialValidator(
     ApiKeyFormat format,
     ApiKeyStore keys,
     TenantDirectory directory,
     ReadThroughCache cache,
+    JwtValidator jwts,
+    ApiAccessPolicy access,
     TimeProvider time,
-    IOptions<ServerlessAuthOptions> options,
     ILogger<CredentialValidator> logger)
 {
-    private readonly HashSet<string> _plansWithoutApi = new(options.Value.PlansWithoutApiAccess, StringComparer.OrdinalIgnoreCase);
-
     public async Task<ValidationOutcome> ValidateAsync(string presented, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
     {
+        if (CompactJws.IsJwtShaped(presented))
+        {
+            return await jwts.ValidateAsync(presented, requiredScopes, cancellationToken);
+        }
+
         if (!format.TryParse(presented, out var tenantId))
         {
             // Wrong shape or checksum: refused without touching storage.
@@ -89,7 +94,7 @@ internal sealed class CredentialValidator(
         });
     }
 
-    public bool HasApiAccess(Tenant tenant) => tenant.ApiEnabled && !_plansWithoutApi.Contains(tenant.Plan);
+    public bool HasApiAccess(Tenant tenant) => access.Allows(tenant);
 
     /// <summary>Drops the cached copy of a key after a local change, so this instance sees it at once.</summary>
     public void Forget(ApiKey key) => cache.Invalidate(SecretCacheKey(key.TenantId, key.SecretDigest));

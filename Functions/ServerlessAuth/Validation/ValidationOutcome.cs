@@ -24,6 +24,9 @@ internal sealed record CredentialPrincipal
     public required IReadOnlySet<string> Scopes { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
 
+    /// <summary>Issue time of a JWT (<c>iat</c>); null for API keys.</summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
     /// <summary>The operator behind an API key; null for app tokens.</summary>
     public Operator? Operator { get; init; }
 

@@ -1,0 +1,66 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using Azure;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.Apps;
+
+/// <summary>Stored status of an app registration. Revocation is terminal.</summary>
+internal enum AppStatus
+{
+    Active,
+    Revoked,
+}
+
+/// <summary>
+/// An app registration (a machine client of a tenant) as stored: never a secret, only the digests of its
+/// secrets (at most <see cref="MaxActiveSecrets"/> active at once, so that rotation never leaves zero).
+/// </summary>
+internal sealed record App
+{
+    public const int MaxActiveSecrets = 2;
+    public const int MaxDescriptionLength = 500;
+
+    public required TenantId TenantId { get; init; }
+    public required AppId Id { get; init; }
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+    public required IReadOnlySet<string> Scopes { get; init; }
+    public required AppStatus Status { get; init; }
+    public required IReadOnlyList<AppSecret> Secrets { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string CreatedBy { get; init; }
+    public DateTimeOffset? RevokedAt { get; init; }
+    public string? RevokedBy { get; init; }
+    public ETag ETag { get; init; }
+
+    public IEnumerable<AppSecret> ActiveSecrets(DateTimeOffset now) => Secrets.Where(s => s.IsActive(now));
+}
+
+/// <summary>One App Secret as stored: its id, the SHA-256 of the secret, its expiry.</summary>
+internal sealed record AppSecret
+{
+    public required AppSecretId Id { get; init; }
+
+    /// <summary>SHA-256 of the secret text; never serialized to a response or a log.</summary>
+    public required string Digest { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    public bool IsActive(DateTimeOffset now) => now < ExpiresAt;
+}
+
+/// <summary>The App Secret format: 64 random bytes, standard base64 (88 characters, ending in <c>==</c>).</summary>
+internal static class AppSecretFormat
+{
+    public const int RandomBytes = 64;
+    public const int Length = 88;
+
+    public static string Create() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(RandomBytes));
+
+    /// <summary>Shape check without I/O: anything that cannot be one of our secrets is refused before storage.</summary>
+    public static bool IsWellFormed(string? secret) =>
+        secret is { Length: Length } && secret.EndsWith("==", StringComparison.Ordinal) && Base64.IsValid(secret, out var decoded) && decoded == RandomBytes;
+}

@@ -1,0 +1,317 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Logging;
+using ServerlessAuth.Http;
+using ServerlessAuth.Security;
+using ServerlessAuth.Storage;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.Apps;
+
+/// <summary>
+/// App registrations of a tenant (the Kinabase flow): create (the first App Secret is in that response only), list,
+/// read, revoke; add and remove secrets. Apps belong to the tenant, so only its managers (owner, admin) or the
+/// deployment admin handle them; an app's scopes never exceed what its creator may grant.
+/// </summary>
+internal sealed class AppHandlers(
+    AppStore store,
+    AppDirectory directory,
+    TenantStore tenants,
+    TimeProvider time,
+    ILogger<AppHandlers> logger)
+{
+    private const int Attempts = 3;
+
+    public async Task<Results<Created<AppResponse>, ApiProblem>> CreateAsync(Caller caller, TenantId tenantId, CreateAppRequest body, CancellationToken cancellationToken)
+    {
+        if (!caller.CanSee(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        if (!caller.CanManage(tenantId))
+        {
+            return ApiProblem.InsufficientScope(new HashSet<string>(), "Only an owner or admin of the tenant registers apps.");
+        }
+
+        if ((Fields.CheckName(body.Name, "name") ?? CheckDescription(body.Description)) is { } fieldProblem)
+        {
+            return fieldProblem;
+        }
+
+        var (scopes, scopeProblem) = Fields.ReadScopes(body.Scopes, "scopes");
+        if (scopeProblem is not null)
+        {
+            return scopeProblem;
+        }
+
+        // An operator grants an app only what it may do itself; the admin key may grant anything.
+        if (caller.Operator is { } op)
+        {
+            var ungranted = scopes!.Except(op.Permissions).ToHashSet(StringComparer.Ordinal);
+            if (ungranted.Count > 0)
+            {
+                return ApiProblem.InsufficientScope(ungranted, "Every scope of an app must be a permission of the operator who registers it.").WithField("scopes");
+            }
+        }
+
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return ApiProblem.NotFound();
+        }
+
+        var now = time.GetUtcNow();
+        var (expiresAt, expiryProblem) = SecretExpiry(body.SecretExpiresAt, tenant, now, "secretExpiresAt");
+        if (expiryProblem is not null)
+        {
+            return expiryProblem;
+        }
+
+        var secretText = AppSecretFormat.Create();
+        var secret = new AppSecret { Id = AppSecretId.New(), Digest = SecretDigest.Compute(secretText), CreatedAt = now, ExpiresAt = expiresAt };
+        var app = new App
+        {
+            TenantId = tenantId,
+            Id = AppId.New(),
+            Name = body.Name,
+            Description = body.Description,
+            Scopes = scopes!,
+            Status = AppStatus.Active,
+            Secrets = [secret],
+            CreatedAt = now,
+            CreatedBy = caller.Actor,
+        };
+
+        if (await store.AddAsync(app, cancellationToken) != WriteOutcome.Done)
+        {
+            return ApiProblem.Conflict("App id collision; retry.");
+        }
+
+        directory.Forget(tenantId, app.Id);
+        Log.AppCreated(logger, tenantId.Value, app.Id.Value, secret.Id.Value, caller.Actor);
+        var response = ToResponse(app, now, secretText, secret.Id);
+        return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/apps/{app.Id.Value}", response);
+    }
+
+    public async Task<Results<Ok<ListResponse<AppResponse>>, ApiProblem>> ListAsync(
+        Caller caller, TenantId tenantId, int pageSize, string? storageToken, CancellationToken cancellationToken)
+    {
+        if (!caller.CanSee(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        if (!caller.CanManage(tenantId))
+        {
+            return ApiProblem.InsufficientScope(new HashSet<string>(), "Only an owner or admin of the tenant lists its apps.");
+        }
+
+        if (await tenants.GetAsync(tenantId, cancellationToken) is null)
+        {
+            return ApiProblem.NotFound();
+        }
+
+        var now = time.GetUtcNow();
+        var page = await store.ListAsync(tenantId, pageSize, storageToken, cancellationToken);
+        return TypedResults.Ok(new ListResponse<AppResponse> { Items = [.. page.Items.Select(a => ToResponse(a, now))], ContinuationToken = page.ContinuationToken });
+    }
+
+    public async Task<Results<Ok<AppResponse>, ApiProblem>> GetAsync(Caller caller, TenantId tenantId, AppId id, CancellationToken cancellationToken)
+    {
+        var app = caller.CanManage(tenantId) ? await store.GetAsync(tenantId, id, cancellationToken) : null;
+        return app is null ? ApiProblem.NotFound() : TypedResults.Ok(ToResponse(app, time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Revokes an app: its secrets stop working at the token endpoint and its tokens stop validating. Idempotent:
+    /// revoking a revoked app answers 200 with it as it stands.
+    /// </summary>
+    public async Task<Results<Ok<AppResponse>, ApiProblem>> RevokeAsync(Caller caller, TenantId tenantId, AppId id, CancellationToken cancellationToken)
+    {
+        if (!caller.CanManage(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var app = await store.GetAsync(tenantId, id, cancellationToken);
+            if (app is null)
+            {
+                return ApiProblem.NotFound();
+            }
+
+            var now = time.GetUtcNow();
+            if (app.Status == AppStatus.Revoked)
+            {
+                return TypedResults.Ok(ToResponse(app, now));
+            }
+
+            var revoked = app with { Status = AppStatus.Revoked, RevokedAt = now, RevokedBy = caller.Actor };
+            var outcome = await store.ReplaceAsync(revoked, cancellationToken);
+            if (outcome == WriteOutcome.NotFound)
+            {
+                return ApiProblem.NotFound();
+            }
+
+            if (outcome == WriteOutcome.Done)
+            {
+                directory.Forget(tenantId, id);
+                Log.AppRevoked(logger, tenantId.Value, id.Value, caller.Actor);
+                return TypedResults.Ok(ToResponse(revoked, now));
+            }
+
+            Log.AppWriteConflict(logger, tenantId.Value, id.Value);
+        }
+
+        return ApiProblem.Conflict("The app is being changed concurrently; retry.");
+    }
+
+    /// <summary>Adds a secret (shown in this response only). At most two are active, so rotation never leaves zero.</summary>
+    public async Task<Results<Created<AppSecretResponse>, ApiProblem>> AddSecretAsync(
+        Caller caller, TenantId tenantId, AppId id, AddAppSecretRequest? body, CancellationToken cancellationToken)
+    {
+        if (!caller.CanManage(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return ApiProblem.NotFound();
+        }
+
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var app = await store.GetAsync(tenantId, id, cancellationToken);
+            if (app is null)
+            {
+                return ApiProblem.NotFound();
+            }
+
+            if (app.Status == AppStatus.Revoked)
+            {
+                return ApiProblem.Conflict("The app has been revoked; register a new app.");
+            }
+
+            var now = time.GetUtcNow();
+            var active = app.ActiveSecrets(now).ToList();
+            if (active.Count >= App.MaxActiveSecrets)
+            {
+                return ApiProblem.Conflict($"An app has at most {App.MaxActiveSecrets} active secrets; delete one first.");
+            }
+
+            var (expiresAt, expiryProblem) = SecretExpiry(body?.ExpiresAt, tenant, now, "expiresAt");
+            if (expiryProblem is not null)
+            {
+                return expiryProblem;
+            }
+
+            var secretText = AppSecretFormat.Create();
+            var secret = new AppSecret { Id = AppSecretId.New(), Digest = SecretDigest.Compute(secretText), CreatedAt = now, ExpiresAt = expiresAt };
+
+            // Expired secrets are dropped on the way: they can never authenticate again.
+            var outcome = await store.ReplaceAsync(app with { Secrets = [.. active, secret] }, cancellationToken);
+            if (outcome == WriteOutcome.NotFound)
+            {
+                return ApiProblem.NotFound();
+            }
+
+            if (outcome == WriteOutcome.Done)
+            {
+                directory.Forget(tenantId, id);
+                Log.AppSecretAdded(logger, tenantId.Value, id.Value, secret.Id.Value, caller.Actor);
+                var response = ToResponse(secret, now, secretText, id);
+                return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/apps/{id.Value}", response);
+            }
+
+            Log.AppWriteConflict(logger, tenantId.Value, id.Value);
+        }
+
+        return ApiProblem.Conflict("The app is being changed concurrently; retry.");
+    }
+
+    /// <summary>Removes a secret at once. The last active secret of an active app stays: add its successor first.</summary>
+    public async Task<Results<NoContent, ApiProblem>> DeleteSecretAsync(
+        Caller caller, TenantId tenantId, AppId id, AppSecretId secretId, CancellationToken cancellationToken)
+    {
+        if (!caller.CanManage(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var app = await store.GetAsync(tenantId, id, cancellationToken);
+            var secret = app?.Secrets.FirstOrDefault(s => s.Id == secretId);
+            if (app is null || secret is null)
+            {
+                return ApiProblem.NotFound();
+            }
+
+            var now = time.GetUtcNow();
+            if (app.Status == AppStatus.Active && secret.IsActive(now) && app.ActiveSecrets(now).Count() == 1)
+            {
+                return ApiProblem.Conflict("This is the app's only active secret: add another first (rotation never leaves zero), or revoke the app.");
+            }
+
+            var outcome = await store.ReplaceAsync(app with { Secrets = [.. app.Secrets.Where(s => s.Id != secretId)] }, cancellationToken);
+            if (outcome == WriteOutcome.NotFound)
+            {
+                return ApiProblem.NotFound();
+            }
+
+            if (outcome == WriteOutcome.Done)
+            {
+                directory.Forget(tenantId, id);
+                Log.AppSecretDeleted(logger, tenantId.Value, id.Value, secretId.Value, caller.Actor);
+                return TypedResults.NoContent();
+            }
+
+            Log.AppWriteConflict(logger, tenantId.Value, id.Value);
+        }
+
+        return ApiProblem.Conflict("The app is being changed concurrently; retry.");
+    }
+
+    private static ApiProblem? CheckDescription(string? value) =>
+        string.IsNullOrWhiteSpace(value) || value.Length > App.MaxDescriptionLength || value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t')
+            ? ApiProblem.InvalidRequest($"description must be 1 to {App.MaxDescriptionLength} characters without control characters.", "description")
+            : null;
+
+    private static (DateTimeOffset ExpiresAt, ApiProblem? Problem) SecretExpiry(DateTimeOffset? requested, Tenant tenant, DateTimeOffset now, string field)
+    {
+        var latest = now.AddDays(tenant.MaxKeyLifetimeDays);
+        var expiresAt = requested ?? latest;
+        return expiresAt < now + ApiKeys.ApiKeyHandlers.MinLifetime || expiresAt > latest
+            ? (default, ApiProblem.InvalidRequest($"{field} must be between 5 minutes and {tenant.MaxKeyLifetimeDays} days from now (the tenant's maximum key lifetime).", field))
+            : (expiresAt, null);
+    }
+
+    private static AppResponse ToResponse(App a, DateTimeOffset now, string? secret = null, AppSecretId? secretId = null) => new()
+    {
+        AppId = a.Id.Value,
+        AppSecret = secret,
+        SecretId = secretId?.Value,
+        TenantId = a.TenantId.Value,
+        Name = a.Name,
+        Description = a.Description,
+        Scopes = [.. a.Scopes],
+        Status = a.Status.ToString().ToLowerInvariant(),
+        CreatedAt = a.CreatedAt,
+        RevokedAt = a.RevokedAt,
+        Secrets = [.. a.Secrets.Select(s => ToResponse(s, now))],
+    };
+
+    private static AppSecretResponse ToResponse(AppSecret s, DateTimeOffset now, string? secret = null, AppId? appId = null) => new()
+    {
+        SecretId = s.Id.Value,
+        AppSecret = secret,
+        AppId = appId?.Value,
+        Status = s.IsActive(now) ? "active" : "expired",
+        CreatedAt = s.CreatedAt,
+        ExpiresAt = s.ExpiresAt,
+        LastUsedAt = s.LastUsedAt,
+    };
+}

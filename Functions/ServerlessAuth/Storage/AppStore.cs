@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Azure.Data.Tables;
+using ServerlessAuth.Apps;
+using ServerlessAuth.Tenants;
+
+namespace ServerlessAuth.Storage;
+
+/// <summary>
+/// App registrations in the <c>Tenants</c> table, in their tenant's partition, one row <c>app|{appId}</c> that
+/// also holds the digests of the app's secrets (at most two active), so that checking a client's credentials is
+/// one point read and every change is one ETag-guarded replace. Beside it, the <c>AppIndex</c> table holds the
+/// immutable pointer app id → tenant id (PK = app id), written before the app row and never changed.
+/// </summary>
+internal sealed class AppStore(TableStorage storage)
+{
+    private const string AppRowPrefix = "app|";
+    private const string AppRowEnd = "app}";
+    private const string IndexRow = "tenant";
+
+    /// <summary>The tenant an app id belongs to: one point read of the immutable index.</summary>
+    public async Task<AppLocation?> FindTenantAsync(AppId id, CancellationToken cancellationToken)
+    {
+        var index = await storage.GetAsync(TableStorage.AppIndex, cancellationToken);
+        var response = await index.GetEntityIfExistsAsync<TableEntity>(id.Value, IndexRow, cancellationToken: cancellationToken);
+        return response.HasValue ? new AppLocation(id, TenantId.FromStorage(response.Value!.GetString("TenantId"))) : null;
+    }
+
+    /// <summary>
+    /// Stores a new app: index first, then the app row. A failure in between leaves an index row pointing at no
+    /// app, which answers like an unknown app; the secret is shown only once both are written.
+    /// </summary>
+    public async Task<WriteOutcome> AddAsync(App app, CancellationToken cancellationToken)
+    {
+        var index = await storage.GetAsync(TableStorage.AppIndex, cancellationToken);
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        try
+        {
+            await index.AddEntityAsync(new TableEntity(app.Id.Value, IndexRow) { ["TenantId"] = app.TenantId.Value }, cancellationToken);
+            await table.AddEntityAsync(ToEntity(app), cancellationToken);
+            return WriteOutcome.Done;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return WriteOutcome.Conflict;
+        }
+    }
+
+    public async Task<App?> GetAsync(TenantId tenant, AppId id, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant.Value, AppRowPrefix + id.Value, cancellationToken: cancellationToken);
+        return response.HasValue ? ToApp(response.Value!) : null;
+    }
+
+    /// <summary>Replaces an app read through <see cref="GetAsync"/>, only if it is unchanged since.</summary>
+    public async Task<WriteOutcome> ReplaceAsync(App app, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        return await StoreWrites.ReplaceAsync(table, ToEntity(app), app.ETag, cancellationToken);
+    }
+
+    public async Task<Page<App>> ListAsync(TenantId tenant, int pageSize, string? storageToken, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {AppRowPrefix} and RowKey lt {AppRowEnd}");
+        return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApp, cancellationToken);
+    }
+
+    private static TableEntity ToEntity(App a) => new(a.TenantId.Value, AppRowPrefix + a.Id.Value)
+    {
+        ["AppId"] = a.Id.Value,
+        ["Name"] = a.Name,
+        ["Description"] = a.Description,
+        ["Scopes"] = Security.Scopes.Join(a.Scopes),
+        ["Status"] = a.Status.ToString(),
+        ["Secrets"] = JsonSerializer.Serialize(
+            [.. a.Secrets.Select(s => new StoredSecret(s.Id.Value, s.Digest, s.CreatedAt, s.ExpiresAt, s.LastUsedAt))],
+            StorageJsonContext.Default.ListStoredSecret),
+        ["CreatedAt"] = a.CreatedAt,
+        ["CreatedBy"] = a.CreatedBy,
+        ["RevokedAt"] = a.RevokedAt,
+        ["RevokedBy"] = a.RevokedBy,
+    };
+
+    private static App ToApp(TableEntity e)
+    {
+        var secrets = JsonSerializer.Deserialize(e.GetString("Secrets") ?? "[]", StorageJsonContext.Default.ListStoredSecret) ?? [];
+        return new App
+        {
+            TenantId = TenantId.FromStorage(e.PartitionKey),
+            Id = AppId.FromStorage(e.GetString("AppId")),
+            Name = e.GetString("Name"),
+            Description = e.GetString("Description"),
+            Scopes = StoreWrites.SplitSet(e.GetString("Scopes")),
+            Status = Enum.Parse<AppStatus>(e.GetString("Status")),
+            Secrets = [.. secrets.Select(s => new AppSecret
+            {
+                Id = AppSecretId.FromStorage(s.Id),
+                Digest = s.Digest,
+                CreatedAt = s.CreatedAt,
+                ExpiresAt = s.ExpiresAt,
+                LastUsedAt = s.LastUsedAt,
+            })],
+            CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+            CreatedBy = e.GetString("CreatedBy") ?? "",
+            RevokedAt = e.GetDateTimeOffset("RevokedAt"),
+            RevokedBy = e.GetString("RevokedBy"),
+            ETag = e.ETag,
+        };
+    }
+}
+
+/// <summary>Where an app lives: its id and its tenant (the partition of its row).</summary>
+internal sealed record AppLocation(AppId AppId, TenantId TenantId);
+
+/// <summary>One secret inside the app row's <c>Secrets</c> property.</summary>
+internal sealed record StoredSecret(string Id, string Digest, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>JSON of values stored inside table properties.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(List<StoredSecret>))]
+internal sealed partial class StorageJsonContext : JsonSerializerContext;

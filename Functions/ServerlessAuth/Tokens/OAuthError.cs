@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
+using ServerlessAuth.Http;
+
+namespace ServerlessAuth.Tokens;
+
+/// <summary>
+/// An RFC 6749 §5.2 error (<c>{error, error_description}</c>) as the token, introspection and revocation endpoints
+/// answer it, with <c>Cache-Control: no-store</c> and, where the client tried HTTP Basic, the
+/// <c>WWW-Authenticate: Basic</c> challenge.
+/// </summary>
+public sealed class OAuthError : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
+{
+    private OAuthError(int status, string error, string description, bool basicChallenge = false)
+    {
+        Status = status;
+        Body = new OAuthErrorBody { Error = error, ErrorDescription = description };
+        BasicChallenge = basicChallenge;
+    }
+
+    /// <summary>The HTTP status.</summary>
+    public int Status { get; }
+
+    /// <summary>The body written.</summary>
+    public OAuthErrorBody Body { get; }
+
+    /// <summary>Whether the answer carries <c>WWW-Authenticate: Basic</c>.</summary>
+    public bool BasicChallenge { get; }
+
+    int? IStatusCodeHttpResult.StatusCode => Status;
+
+    string IContentTypeHttpResult.ContentType => "application/json";
+
+    /// <inheritdoc />
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var response = httpContext.Response;
+        response.StatusCode = Status;
+        if (BasicChallenge)
+        {
+            response.Headers.WWWAuthenticate = $"Basic realm=\"{ApiProblem.BearerRealm}\", charset=\"UTF-8\"";
+        }
+
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+        response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(response.Body, Body, ServerlessAuthJsonContext.Default.OAuthErrorBody, httpContext.RequestAborted);
+    }
+
+    /// <inheritdoc />
+    public static void PopulateMetadata(System.Reflection.MethodInfo method, Microsoft.AspNetCore.Builder.EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(400, typeof(OAuthErrorBody), ["application/json"]));
+    }
+
+    internal static OAuthError InvalidRequest(string description, int status = 400) => new(status, "invalid_request", description);
+
+    /// <summary>401: client authentication failed; challenges Basic when the client used it (or sent nothing).</summary>
+    internal static OAuthError InvalidClient(string description, bool basicChallenge) => new(401, "invalid_client", description, basicChallenge);
+
+    internal static OAuthError InvalidScope(string description) => new(400, "invalid_scope", description);
+
+    internal static OAuthError UnsupportedGrantType(string description) => new(400, "unsupported_grant_type", description);
+
+    internal static OAuthError UnauthorizedClient(string description) => new(400, "unauthorized_client", description);
+}

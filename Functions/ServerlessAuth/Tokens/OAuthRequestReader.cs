@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace ServerlessAuth.Tokens;
+
+/// <summary>Client credentials as presented: in the form body (<c>client_secret_post</c>) or HTTP Basic (<c>client_secret_basic</c>).</summary>
+internal sealed record ClientCredentials(string? ClientId, string? ClientSecret, bool ViaBasic)
+{
+    public bool Present => ClientId is not null || ClientSecret is not null || ViaBasic;
+}
+
+/// <summary>
+/// Reads the form-encoded requests of the OAuth endpoints (RFC 6749, 7662, 7009): body size checked before reading,
+/// each parameter at most once, client credentials from the body or HTTP Basic but never both.
+/// </summary>
+internal static class OAuthRequestReader
+{
+    private static readonly string[] SecretQueryNames = ["client_secret", "token", "access_token", "appSecret"];
+
+    public static bool IsForm(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+        && (media.Charset.Length == 0 || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Refuses secrets in the URL (they would end up in every proxy's log).</summary>
+    public static OAuthError? CheckQuery(HttpRequest request)
+    {
+        foreach (var name in SecretQueryNames)
+        {
+            if (request.Query.ContainsKey(name))
+            {
+                return OAuthError.InvalidRequest($"'{name}' in the URL is refused; send it in the body.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The form parameters; an error for a body too large or a repeated parameter.</summary>
+    public static async Task<(IReadOnlyDictionary<string, string>? Form, OAuthError? Error)> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.Limits.MaxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return (null, OAuthError.InvalidRequest($"The body is larger than {limit} bytes.", 413));
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        try
+        {
+            var length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), cancellationToken)) > 0)
+            {
+                length += read;
+                if (length > limit)
+                {
+                    return (null, OAuthError.InvalidRequest($"The body is larger than {limit} bytes.", 413));
+                }
+            }
+
+            var form = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(buffer, 0, length)))
+            {
+                if (values.Count != 1)
+                {
+                    // RFC 6749 §3.2: parameters MUST NOT be included more than once.
+                    return (null, OAuthError.InvalidRequest($"The parameter '{Printable(name)}' is repeated."));
+                }
+
+                form[name] = values[0] ?? "";
+            }
+
+            return (form, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The client's credentials. HTTP Basic carries <c>client_id:client_secret</c> form-urlencoded (RFC 6749 §2.3.1);
+    /// they are percent-decoded, and a raw '+' (sent by clients that skip the encoding) stays a '+'.
+    /// </summary>
+    public static (ClientCredentials? Credentials, OAuthError? Error) ReadClientCredentials(HttpRequest request, IReadOnlyDictionary<string, string> form)
+    {
+        form.TryGetValue("client_id", out var bodyId);
+        form.TryGetValue("client_secret", out var bodySecret);
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count == 0)
+        {
+            return (new ClientCredentials(bodyId, bodySecret, ViaBasic: false), null);
+        }
+
+        if (authorization.Count > 1)
+        {
+            return (null, OAuthError.InvalidRequest("The Authorization header was sent more than once."));
+        }
+
+        var value = authorization[0] ?? "";
+        const string scheme = "Basic ";
+        if (!value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, OAuthError.InvalidClient("Authenticate the client with HTTP Basic or client_id and client_secret in the body.", basicChallenge: true));
+        }
+
+        if (bodySecret is not null)
+        {
+            // RFC 6749 §2.3: one authentication method per request.
+            return (null, OAuthError.InvalidRequest("Send the client secret either in HTTP Basic or in the body, not both."));
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(value[scheme.Length..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return (null, OAuthError.InvalidClient("The HTTP Basic credentials are not valid base64.", basicChallenge: true));
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return (null, OAuthError.InvalidClient("The HTTP Basic credentials must be 'client_id:client_secret'.", basicChallenge: true));
+        }
+
+        var id = Uri.UnescapeDataString(decoded[..colon]);
+        var secret = Uri.UnescapeDataString(decoded[(colon + 1)..]);
+        if (bodyId is not null && !string.Equals(bodyId, id, StringComparison.Ordinal))
+        {
+            return (null, OAuthError.InvalidRequest("client_id in the body differs from the one in HTTP Basic."));
+        }
+
+        return (new ClientCredentials(id, secret, ViaBasic: true), null);
+    }
+
+    private static string Printable(string value) => new([.. value.Take(32).Select(c => c is >= ' ' and <= '~' ? c : '?')]);
+}

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Logging;
+using ServerlessAuth.Apps;
+
+namespace ServerlessAuth.Tokens;
+
+/// <summary>
+/// <c>POST /api/v1/token</c>: an app's credentials for an access token. Two shapes: the Kinabase JSON
+/// <c>{appId, appSecret}</c>, and RFC 6749 §4.4 client credentials (form-encoded, secret in the body or HTTP Basic,
+/// optional <c>scope</c> narrowing). Errors as RFC 6749 §5.2. Never a refresh token.
+/// </summary>
+internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIssuer issuer, ILogger<TokenEndpointHandler> logger)
+{
+    public const string BearerType = "Bearer";
+
+    public async Task<Results<Ok<AppTokenResponse>, OAuthError>> IssueForAppAsync(AppTokenRequest body, CancellationToken cancellationToken)
+    {
+        var (client, error) = await AuthenticateAsync(new ClientCredentials(body.AppId, body.AppSecret, ViaBasic: false), cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var token = await IssueAsync(client!, client!.App!.Scopes, cancellationToken);
+        return TypedResults.Ok(new AppTokenResponse { Token = token.Token, TokenType = BearerType, ExpiresIn = token.ExpiresIn, ExpiresAt = token.ExpiresAt });
+    }
+
+    public async Task<Results<Ok<OAuthTokenResponse>, OAuthError>> IssueClientCredentialsAsync(
+        IReadOnlyDictionary<string, string> form, ClientCredentials credentials, CancellationToken cancellationToken)
+    {
+        if (!form.TryGetValue("grant_type", out var grantType) || grantType.Length == 0)
+        {
+            return OAuthError.InvalidRequest("grant_type is required.");
+        }
+
+        if (grantType != "client_credentials")
+        {
+            return OAuthError.UnsupportedGrantType("Only grant_type=client_credentials is supported.");
+        }
+
+        form.TryGetValue("scope", out var scopeText);
+        var requested = Security.Scopes.ParseList(scopeText, out _);
+        if (requested is null)
+        {
+            return OAuthError.InvalidScope("scope must be space-separated scope tokens.");
+        }
+
+        var (client, error) = await AuthenticateAsync(credentials, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var app = client!.App!;
+        if (!requested.IsSubsetOf(app.Scopes))
+        {
+            return OAuthError.InvalidScope("The requested scope exceeds the scopes registered for the app.");
+        }
+
+        // No scope parameter: the app's registered scopes (RFC 6749 §3.3 lets the server choose the default).
+        var token = await IssueAsync(client, requested.Count > 0 ? requested : app.Scopes, cancellationToken);
+        return TypedResults.Ok(new OAuthTokenResponse
+        {
+            AccessToken = token.Token,
+            TokenType = BearerType,
+            ExpiresIn = token.ExpiresIn,
+            Scope = Security.Scopes.Join(token.Scopes.Order(StringComparer.Ordinal)),
+        });
+    }
+
+    /// <summary>Authenticates the client, mapping every refusal to its RFC 6749 §5.2 error. Shared by introspection and revocation.</summary>
+    public async Task<(ClientAuthentication? Client, OAuthError? Error)> AuthenticateAsync(ClientCredentials credentials, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(credentials.ClientId) || string.IsNullOrEmpty(credentials.ClientSecret))
+        {
+            var none = !credentials.Present;
+            return (null, none
+                ? OAuthError.InvalidClient("Client authentication is required: HTTP Basic, or client_id and client_secret (appId and appSecret).", basicChallenge: true)
+                : OAuthError.InvalidRequest("Both the client id and the client secret are required."));
+        }
+
+        var client = await clients.AuthenticateAsync(credentials.ClientId, credentials.ClientSecret, cancellationToken);
+        if (client.Rejection is not { } rejection)
+        {
+            return (client, null);
+        }
+
+        Log.ClientRejected(logger, client.App?.Id.Value, rejection.ToString());
+        return (null, rejection switch
+        {
+            ClientRejection.AppRevoked => OAuthError.InvalidClient("The app has been revoked; register a new app.", credentials.ViaBasic),
+            ClientRejection.SecretExpired => OAuthError.InvalidClient("The client secret has expired; add a new secret to the app.", credentials.ViaBasic),
+            ClientRejection.ApiNotEnabled => OAuthError.UnauthorizedClient("API access is not enabled for this tenant (api_not_enabled)."),
+            _ => OAuthError.InvalidClient("Unknown client or wrong secret.", credentials.ViaBasic),
+        });
+    }
+
+    private async Task<IssuedToken> IssueAsync(ClientAuthentication client, IReadOnlySet<string> scopes, CancellationToken cancellationToken)
+    {
+        var token = await issuer.IssueAsync(client.App!, client.Tenant!, scopes, cancellationToken);
+        Log.TokenIssued(logger, client.Tenant!.Id.Value, client.App!.Id.Value, client.Secret!.Id.Value, token.Jti, token.Kid);
+        return token;
+    }
+}
