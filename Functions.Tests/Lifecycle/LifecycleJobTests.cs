@@ -207,6 +207,20 @@ public sealed class LifecycleJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_RotatesTheSigningKeyOnlyOnceItIsDue()
+    {
+        await SeedAsync();
+        Assert.Equal("NotDue", (string?)(await RunAsync())["signingKeyRotation"]);
+
+        _time.Advance(TimeSpan.FromDays(30));
+        Assert.Equal("Rotated", (string?)(await RunAsync())["signingKeyRotation"]);
+        Assert.Equal("AlreadyPending", (string?)(await RunAsync())["signingKeyRotation"]);
+
+        var jwks = await TestApp.SendOkAsync(_app.CreateClient(), HttpMethod.Get, "/.well-known/jwks.json");
+        Assert.Equal(2, jwks["keys"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task RunRoute_RequiresTheAdminKey()
     {
         var (_, key, _) = await SeedAsync();

@@ -3,12 +3,14 @@ using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
+using ServerlessAuth.Tokens;
 
 namespace ServerlessAuth.Lifecycle;
 
 /// <summary>
 /// The lifecycle job: marks keys past expiry expired, records "expiring soon" once per key, flags stale keys and
-/// revokes them where the tenant says so, and deletes ended keys after the retention period.
+/// revokes them where the tenant says so, deletes ended keys after the retention period, forgets revoked token ids
+/// once their tokens have expired, and rotates the JWT signing key when it is due.
 /// </summary>
 /// <remarks>
 /// It reads only the index partitions of the days since its last complete run, up to now (see
@@ -25,6 +27,8 @@ internal sealed class LifecycleJob(
     AuditStore audit,
     ApiKeyRevoker revoker,
     LifecycleSchedule schedule,
+    RevokedTokenStore revokedTokens,
+    SigningKeyRing signingKeys,
     TimeProvider time,
     ILogger<LifecycleJob> logger)
 {
@@ -56,9 +60,30 @@ internal sealed class LifecycleJob(
             }
         }
 
+        await RunStepAsync("revokedTokens", report, async () => report.RevokedTokensPurged = await revokedTokens.PurgeExpiredAsync(now, cancellationToken), cancellationToken);
+        await RunStepAsync("signingKeys", report, async () =>
+        {
+            var (outcome, _) = await signingKeys.RotateIfDueAsync(cancellationToken);
+            report.SigningKeyRotation = outcome.ToString();
+        }, cancellationToken);
+
         report.FinishedAt = time.GetUtcNow();
         Log.LifecycleRunFinished(logger, report.EntriesRead, report.Expired, report.ExpiringSoon, report.FlaggedStale, report.AutoRevoked, report.Purged, report.Failures.Count);
         return report;
+    }
+
+    /// <summary>A whole-run step (not per credential): a fault is reported with the others, not thrown.</summary>
+    private async Task RunStepAsync(string step, LifecycleReport report, Func<Task> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+        {
+            Log.LifecycleItemFailed(logger, step, "-", "-", e);
+            report.Failures.Add(new LifecycleFailure { Step = step, TenantId = "", CredentialId = "", Error = e.GetType().Name });
+        }
     }
 
     private async Task ProcessAsync(DueEntry entry, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)

@@ -27,6 +27,12 @@ public sealed class LifecycleReport
     /// <summary>Revoked or expired keys deleted after the retention period.</summary>
     public int Purged { get; set; }
 
+    /// <summary>Revoked token ids forgotten because their tokens have expired.</summary>
+    public int RevokedTokensPurged { get; set; }
+
+    /// <summary>Outcome of the scheduled signing-key rotation (<c>Rotated</c>, <c>AlreadyPending</c>, <c>NotDue</c>…).</summary>
+    public string? SigningKeyRotation { get; set; }
+
     /// <summary>Items that failed; they stay in the index and are retried by the next run.</summary>
     public IList<LifecycleFailure> Failures { get; } = [];
 }
