@@ -17,7 +17,13 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private Process? _process;
 
-    private AzuriteServer(int port) => Port = port;
+    private readonly string? _location;
+
+    private AzuriteServer(int port, string? location)
+    {
+        Port = port;
+        _location = location;
+    }
 
     public int Port { get; }
 
@@ -26,15 +32,16 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public static Task<AzuriteServer> Shared => SharedInstance.Value;
 
-    public static async Task<AzuriteServer> StartAsync()
+    /// <summary>Starts a dedicated Azurite: in memory, or persisted under <paramref name="location"/> so that its data survives a restart.</summary>
+    public static async Task<AzuriteServer> StartAsync(string? location = null)
     {
-        var server = new AzuriteServer(FreePort());
+        var server = new AzuriteServer(FreePort(), location);
         await server.RestartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Kill();
         return server;
     }
 
-    /// <summary>Starts (or starts again, on the same port, with empty tables) the Azurite process.</summary>
+    /// <summary>Starts (or starts again, on the same port) the Azurite process; in memory, a restart empties it.</summary>
     public async Task RestartAsync()
     {
         Kill();
@@ -46,11 +53,21 @@ public sealed class AzuriteServer : IAsyncDisposable
 
         var start = new ProcessStartInfo(executable)
         {
-            ArgumentList = { "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(), "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableTelemetry" },
+            ArgumentList = { "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(), "--silent", "--skipApiVersionCheck", "--disableTelemetry" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(_location);
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -86,11 +103,30 @@ public sealed class AzuriteServer : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// Stops Azurite the way Ctrl+C does (SIGINT), so that a persisted Azurite saves its data first; storage is
+    /// unreachable afterwards, as with <see cref="Kill"/>.
+    /// </summary>
+    public void Stop()
+    {
+        if (_process is { HasExited: false } process && Interrupt(process.Id, 2) == 0 && process.WaitForExit(10_000))
+        {
+            process.Dispose();
+            _process = null;
+            return;
+        }
+
+        Kill();
+    }
+
     public ValueTask DisposeAsync()
     {
         Kill();
         return ValueTask.CompletedTask;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Interrupt(int pid, int signal);
 
     private static int FreePort()
     {

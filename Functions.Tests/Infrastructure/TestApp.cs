@@ -58,6 +58,9 @@ public sealed class TestApp : WebApplicationFactory<Program>
         return new TestApp(azurite.ConnectionString, time, settings, services, tablePrefix);
     }
 
+    /// <summary>A host over a dedicated Azurite (for tests that stop storage).</summary>
+    public static TestApp For(AzuriteServer azurite, FakeTimeProvider? time = null) => new(azurite.ConnectionString, time);
+
     /// <summary>A library service of this host (internal types are visible to the tests).</summary>
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
