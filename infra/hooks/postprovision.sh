@@ -13,6 +13,8 @@
 # Needs the Azure CLI, logged in as the deploying user (`az login`, or `azd config set auth.useAzCliAuth true`
 # so that azd and az share one login). azd passes the Bicep outputs as environment variables.
 set -euo pipefail
+# Everything this hook writes (the key on its way to Key Vault, local.settings.json) is for this user only.
+umask 077
 
 vault="${AZURE_KEY_VAULT_NAME:?AZURE_KEY_VAULT_NAME is not set: run this through azd (azd provision / azd up).}"
 vault_uri="${AZURE_KEY_VAULT_URI:?AZURE_KEY_VAULT_URI is not set: run this through azd.}"
@@ -85,7 +87,6 @@ else
   [ "${#random}" -ge 43 ] || fail "could not gather enough randomness."
   admin_key="sa_admin_${random:0:43}"
   # Through a private file rather than --value, so the key never appears in a process list.
-  umask 077
   printf '%s' "$admin_key" > "$work/admin-key"
   az_kv keyvault secret set --vault-name "$vault" --name "$secret_name" --file "$work/admin-key" --encoding utf-8 \
     --content-type "text/plain; serverlessauth admin key" --output none \
