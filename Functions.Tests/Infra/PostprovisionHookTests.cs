@@ -90,6 +90,13 @@ public sealed class PostprovisionHookTests : IDisposable
         var second = await RunHookAsync();
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Equal(key, File.ReadAllText(AdminKeySecret));
+
+        // Another vault (the secret gone for good) gets another key: it is drawn at random, not derived.
+        File.Delete(AdminKeySecret);
+        var third = await RunHookAsync();
+        Assert.True(third.ExitCode == 0, third.ToString());
+        Assert.NotEqual(key, File.ReadAllText(AdminKeySecret));
+        Assert.True(key[9..].Distinct().Count() > 20, "The admin key has too few distinct characters to be random.");
     }
 
     [Fact]
