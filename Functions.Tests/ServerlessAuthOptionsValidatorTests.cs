@@ -1,6 +1,6 @@
 namespace ServerlessAuth.Tests;
 
-/// <summary>Token settings are checked at start, every error reported at once.</summary>
+/// <summary>Settings are checked at start, every error reported at once.</summary>
 public sealed class ServerlessAuthOptionsValidatorTests
 {
     [Fact]
@@ -28,5 +28,31 @@ public sealed class ServerlessAuthOptionsValidatorTests
         Assert.Null(options.Tokens.Audience);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Tokens.ClockSkew);
         Assert.Equal(TimeSpan.FromHours(1), options.Tokens.DefaultLifetime);
+    }
+
+    [Fact]
+    public void Validate_RefusesAnUnresolvedKeyVaultReferenceAsTheAdminKey()
+    {
+        var options = new ServerlessAuthOptions { AdminKey = "@Microsoft.KeyVault(VaultName=kv-abc;SecretName=admin-key)" };
+        options.Storage.ConnectionString = "UseDevelopmentStorage=true";
+
+        var result = new ServerlessAuthOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("unresolved Key Vault reference", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_ReportsEveryErrorAtOnce()
+    {
+        var options = new ServerlessAuthOptions { AdminKey = "short", Issuer = "not a uri" };
+        options.Cache.Ttl = TimeSpan.FromHours(1);
+
+        var failures = new ServerlessAuthOptionsValidator().Validate(null, options).Failures!.ToList();
+
+        Assert.Contains(failures, f => f.Contains("ServerlessAuth:Storage", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("AdminKey must be at least 32", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Issuer", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Cache:Ttl", StringComparison.Ordinal));
     }
 }

@@ -47,6 +47,13 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:AdminKey must be at least 32 characters.");
         }
 
+        // App Service passes a Key Vault reference it could not resolve through as its literal text, which anyone
+        // who knows the vault name could present: refuse to start rather than accept it as the admin key.
+        if (hasKey && options.AdminKey!.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add("ServerlessAuth:AdminKey is an unresolved Key Vault reference: check the app identity's access to the vault.");
+        }
+
         if (hasHash && !Sha256Hex().IsMatch(options.AdminKeyHash!))
         {
             errors.Add("ServerlessAuth:AdminKeyHash must be a SHA-256 digest in lowercase hex (64 characters).");
