@@ -14,7 +14,7 @@ namespace ServerlessAuth.Tests.Infrastructure;
 
 /// <summary>
 /// The standalone host in process (TestServer) over a real Azurite, with its own table prefix so that test
-/// classes never see each other's data.
+/// classes never see each other's data. Two apps given one prefix are two instances sharing one storage account.
 /// </summary>
 public sealed class TestApp : WebApplicationFactory<Program>
 {
@@ -23,11 +23,11 @@ public sealed class TestApp : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
 
-    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public TestApp(string connectionString, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, string? tablePrefix = null)
     {
         _connectionString = connectionString;
         Time = time;
-        TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        TablePrefix = tablePrefix ?? NewTablePrefix();
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["ServerlessAuth:Storage:ConnectionString"] = connectionString,
@@ -40,11 +40,14 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public string TablePrefix { get; }
 
-    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, string? tablePrefix = null)
     {
         var azurite = await AzuriteServer.Shared;
-        return new TestApp(azurite.ConnectionString, time, settings);
+        return new TestApp(azurite.ConnectionString, time, settings, tablePrefix);
     }
+
+    /// <summary>A table prefix no other app uses (pass one to several apps to make them share storage).</summary>
+    public static string NewTablePrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>A client that presents <paramref name="credential"/> as a Bearer token (none when null).</summary>
     public HttpClient ClientWith(string? credential)
