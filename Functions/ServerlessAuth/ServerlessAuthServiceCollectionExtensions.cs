@@ -10,6 +10,7 @@ using ServerlessAuth;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Health;
 using ServerlessAuth.Http;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
@@ -59,6 +60,10 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<CredentialValidator>();
         services.TryAddSingleton<CallerAuthenticator>();
         services.TryAddSingleton<ApiKeyRevoker>();
+        services.TryAddSingleton<RateLimitStore>();
+        services.TryAddSingleton<RateLimitMetrics>();
+        services.TryAddSingleton<CredentialRateLimiter>();
+        services.TryAddSingleton<FailureThrottle>();
 
         services.TryAddSingleton<TenantHandlers>();
         services.TryAddSingleton<OperatorHandlers>();

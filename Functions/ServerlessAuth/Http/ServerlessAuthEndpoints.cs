@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Health;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
@@ -57,7 +58,8 @@ public static class ServerlessAuthEndpoints
             }
 
             var required = fromQuery.Union(fromBody!);
-            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, ct);
+            var client = new ClientAddress(request.HttpContext.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"].ToString());
+            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, client, ct);
         });
 
     /// <summary><c>POST /api/v1/tenants</c>.</summary>

@@ -12,6 +12,9 @@ internal sealed class TableStorage(TableServiceClient service, IOptions<Serverle
     /// <summary>Tenants, operators, API keys and their secret digests, partitioned by tenant.</summary>
     public const string Tenants = "Tenants";
 
+    /// <summary>Shared rate-limit counters: one row per credential, holding the current window.</summary>
+    public const string RateLimits = "RateLimits";
+
     private readonly string _prefix = options.Value.Storage.TablePrefix;
     private readonly Dictionary<string, TableClient> _ready = [];
     private readonly Lock _gate = new();

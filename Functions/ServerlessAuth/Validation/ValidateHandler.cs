@@ -1,20 +1,35 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServerlessAuth.Http;
+using ServerlessAuth.RateLimiting;
 
 namespace ServerlessAuth.Validation;
 
-/// <summary><c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes.</summary>
-internal sealed class ValidateHandler(CredentialValidator validator)
+/// <summary>
+/// <c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes. A good one
+/// counts as one use against its hourly limit; a failed one counts against its client's failure budget.
+/// </summary>
+internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures)
 {
-    public async Task<Results<Ok<ValidationResponse>, ApiProblem>> ValidateAsync(string credential, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
+    public async Task<Results<RateLimitHeadersResult<Ok<ValidationResponse>>, ApiProblem>> ValidateAsync(
+        string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
     {
         var outcome = await validator.ValidateAsync(credential, requiredScopes, cancellationToken);
         if (outcome.Principal is not { } principal)
         {
-            return ApiProblem.Rejected(outcome);
+            // Limits are applied after validation, so that a valid credential is never refused for its address.
+            return failures.RecordFailure(outcome, client) is { } throttled
+                ? ApiProblem.RateLimited(throttled, "Too many failed validations from this client; retry later.")
+                : ApiProblem.Rejected(outcome);
         }
 
-        return TypedResults.Ok(new ValidationResponse
+        // Only a validation that succeeds is a use: a 403 (scope, API access) does not spend the budget.
+        var budget = await limiter.AcquireAsync(principal, cancellationToken);
+        if (budget is { Admitted: false } refused)
+        {
+            return ApiProblem.RateLimited(refused, $"The credential's rate limit of {refused.Quota} requests per hour is exhausted; retry later.");
+        }
+
+        var response = new ValidationResponse
         {
             Active = true,
             Kind = principal.Kind,
@@ -25,6 +40,7 @@ internal sealed class ValidateHandler(CredentialValidator validator)
             ExpiresAt = principal.ExpiresAt,
             Role = principal.Operator?.Role.ToString().ToLowerInvariant(),
             Stale = principal.ApiKey is null ? null : principal.Stale,
-        });
+        };
+        return new RateLimitHeadersResult<Ok<ValidationResponse>>(TypedResults.Ok(response), budget);
     }
 }
