@@ -11,7 +11,10 @@ public sealed class UsageTrackingTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 4, 10, 0, 0, TimeSpan.Zero));
     private TestApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await TestApp.StartAsync(_time);
+    // Rate limiting off: these tests count usage writes alone (the limiter's own cost is tested beside it).
+    private static readonly Dictionary<string, string?> NoRateLimit = new() { ["ServerlessAuth:RateLimiting:Enabled"] = "false" };
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(_time, NoRateLimit);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -73,7 +76,7 @@ public sealed class UsageTrackingTests : IAsyncLifetime
     public async Task TwoInstances_AddTheirCountsWithoutLosingOrDoublingAny()
     {
         var (tenant, key, keyId) = await _app.SeedAsync("owner", "a");
-        await using var second = await TestApp.StartAsync(_time, tablePrefix: _app.TablePrefix);
+        await using var second = await TestApp.StartAsync(_time, NoRateLimit, tablePrefix: _app.TablePrefix);
 
         await ValidateManyAsync(key, 300);
         var client = second.ClientWith(key);

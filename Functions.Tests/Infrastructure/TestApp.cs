@@ -14,7 +14,7 @@ namespace ServerlessAuth.Tests.Infrastructure;
 
 /// <summary>
 /// The standalone host in process (TestServer) over a real Azurite, with its own table prefix so that test
-/// classes never see each other's data.
+/// classes never see each other's data. Two apps given one prefix are two instances sharing one storage account.
 /// </summary>
 public sealed class TestApp : WebApplicationFactory<Program>
 {
@@ -36,7 +36,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
         Time = time;
         TablePrefix = tablePrefix ?? (settings is not null && settings.TryGetValue("ServerlessAuth:Storage:TablePrefix", out var shared) && shared is not null
             ? shared
-            : "t" + Guid.NewGuid().ToString("N")[..12]);
+            : NewTablePrefix());
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["ServerlessAuth:Storage:ConnectionString"] = connectionString,
@@ -64,6 +64,9 @@ public sealed class TestApp : WebApplicationFactory<Program>
     /// <summary>A library service of this host (internal types are visible to the tests).</summary>
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>A table prefix no other app uses (pass one to several apps to make them share storage).</summary>
+    public static string NewTablePrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>A client that presents <paramref name="credential"/> as a Bearer token (none when null).</summary>
     public HttpClient ClientWith(string? credential)

@@ -91,6 +91,23 @@ internal static partial class Log
 
     [LoggerMessage(1610, LogLevel.Warning, "Usage flush failed; {Pending} credentials' usage kept for the next flush")]
     public static partial void UsageFlushFailed(ILogger logger, int pending, Exception exception);
+    [LoggerMessage(1700, LogLevel.Information, "Rate limit of {Limit} per hour reached by credential {CredentialId} ({Hint}) of tenant {TenantId}; refused until {ResetsAt}")]
+    public static partial void RateLimitReached(ILogger logger, string tenantId, string credentialId, string? hint, int limit, DateTimeOffset resetsAt);
+
+    [LoggerMessage(1701, LogLevel.Debug, "Rate limited: credential {CredentialId} ({Hint}) of tenant {TenantId}")]
+    public static partial void RateLimited(ILogger logger, string tenantId, string credentialId, string? hint);
+
+    [LoggerMessage(1702, LogLevel.Debug, "Lost a race on the rate-limit counter of credential {CredentialId} of tenant {TenantId}; retrying")]
+    public static partial void RateLimitClaimConflict(ILogger logger, string tenantId, string credentialId);
+
+    [LoggerMessage(1703, LogLevel.Warning, "Rate-limit counter of credential {CredentialId} of tenant {TenantId} still contended after {Attempts} attempts; answered 503")]
+    public static partial void RateLimitContended(ILogger logger, string tenantId, string credentialId, int attempts);
+
+    [LoggerMessage(1710, LogLevel.Warning, "Client {ClientAddress} exceeded {Limit} failed validations per {WindowSeconds} s; its failures are answered 429")]
+    public static partial void FailureThrottleEngaged(ILogger logger, string clientAddress, int limit, int windowSeconds);
+
+    [LoggerMessage(1711, LogLevel.Debug, "Failed validation from {ClientAddress} answered 429")]
+    public static partial void FailureThrottled(ILogger logger, string clientAddress);
 
     [LoggerMessage(1900, LogLevel.Warning, "Dependency {Dependency} unavailable while serving {Route}; answered 503")]
     public static partial void DependencyUnavailable(ILogger logger, string dependency, string route, Exception exception);

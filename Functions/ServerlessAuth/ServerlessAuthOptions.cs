@@ -55,6 +55,8 @@ public sealed class ServerlessAuthOptions
 
     /// <summary>Access tokens (JWTs): audience, lifetimes, clock skew, signing-key rotation.</summary>
     public TokenOptions Tokens { get; set; } = new();
+    /// <summary>Per-credential rate limits and the throttling of failed validations (see <c>RateLimiting/README.md</c>).</summary>
+    public RateLimitingOptions RateLimiting { get; set; } = new();
 }
 
 /// <summary>Table Storage settings.</summary>
@@ -198,4 +200,44 @@ public sealed class UsageOptions
 {
     /// <summary>How often usage is written to storage: at most one write per credential per interval. Default 1 minute.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// Per-credential rate limits (the tenant's <c>rateLimitPerHour</c>, or the key's own) and the throttling of
+/// failed validations per client address.
+/// </summary>
+public sealed class RateLimitingOptions
+{
+    /// <summary>Whether validations are counted against their credential's hourly limit. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Share of a credential's remaining hourly budget that one instance claims from the shared counter at a time
+    /// (at least one request). Smaller claims cost more storage writes; larger ones let idle instances hold more of
+    /// the budget that others cannot use. Default 0.1; between 0.01 and 1.
+    /// </summary>
+    public double ClaimFraction { get; set; } = 0.1;
+
+    /// <summary>Credentials whose window state one instance keeps in memory. Default 100 000.</summary>
+    public int MaxTrackedCredentials { get; set; } = 100_000;
+
+    /// <summary>
+    /// Failed validations (401) one client address may cause per <see cref="FailureWindow"/> before further failures
+    /// answer 429. A valid credential from the same address is never refused. Counted per instance. Default 60; 0
+    /// turns the throttle off; at most 10 000.
+    /// </summary>
+    public int FailureLimit { get; set; } = 60;
+
+    /// <summary>The sliding window of <see cref="FailureLimit"/>. Default 1 minute; whole seconds, 1 s to 1 hour.</summary>
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Take the client address from the first (left-most) <c>X-Forwarded-For</c> entry instead of the connection.
+    /// Turn on only behind a proxy that sets that header (Azure Functions, App Service, Front Door); a client can
+    /// write the header itself otherwise. Default false.
+    /// </summary>
+    public bool TrustForwardedFor { get; set; }
+
+    /// <summary>Client addresses whose recent failures one instance keeps in memory. Default 100 000.</summary>
+    public int MaxTrackedClients { get; set; } = 100_000;
 }

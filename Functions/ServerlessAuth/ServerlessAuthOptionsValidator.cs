@@ -122,6 +122,28 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:KeyVault:SigningKeySecretName: 1 to 127 letters, digits and dashes.");
         }
 
+        var rateLimiting = options.RateLimiting;
+        if (!(rateLimiting.ClaimFraction is >= 0.01 and <= 1))
+        {
+            errors.Add("ServerlessAuth:RateLimiting:ClaimFraction must be between 0.01 and 1.");
+        }
+
+        if (rateLimiting.MaxTrackedCredentials < 1 || rateLimiting.MaxTrackedClients < 1)
+        {
+            errors.Add("ServerlessAuth:RateLimiting:MaxTrackedCredentials and MaxTrackedClients must be at least 1.");
+        }
+
+        if (rateLimiting.FailureLimit is < 0 or > 10_000)
+        {
+            errors.Add("ServerlessAuth:RateLimiting:FailureLimit must be between 0 (off) and 10000.");
+        }
+
+        if (rateLimiting.FailureWindow < TimeSpan.FromSeconds(1) || rateLimiting.FailureWindow > TimeSpan.FromHours(1)
+            || rateLimiting.FailureWindow.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            errors.Add("ServerlessAuth:RateLimiting:FailureWindow must be whole seconds between 1 second and 1 hour.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

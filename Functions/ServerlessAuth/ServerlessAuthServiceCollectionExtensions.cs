@@ -16,6 +16,7 @@ using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Http;
 using ServerlessAuth.Lifecycle;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
@@ -92,6 +93,10 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<TokenIssuer>();
         services.TryAddSingleton<JwtValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SigningKeySourceAnnouncer>());
+        services.TryAddSingleton<RateLimitStore>();
+        services.TryAddSingleton<RateLimitMetrics>();
+        services.TryAddSingleton<CredentialRateLimiter>();
+        services.TryAddSingleton<FailureThrottle>();
 
         services.TryAddSingleton<TenantHandlers>();
         services.TryAddSingleton<OperatorHandlers>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Validation;
 
 namespace ServerlessAuth.Http;
@@ -114,6 +115,13 @@ public sealed class ApiProblem : IResult, IStatusCodeHttpResult, IContentTypeHtt
         var challenge = Challenge("insufficient_scope", detail ?? "The credential lacks a required scope.");
         return problem.WithHeader("WWW-Authenticate", scope.Length == 0 ? challenge : $"{challenge}, scope=\"{scope}\"");
     }
+
+    /// <summary>429 <c>rate_limited</c>, with <c>Retry-After</c> and the IETF <c>RateLimit-Policy</c> / <c>RateLimit</c> headers.</summary>
+    internal static ApiProblem RateLimited(RateLimitDecision decision, string detail) =>
+        new ApiProblem(429, ProblemCodes.RateLimited, "Too many requests", detail)
+            .WithHeader("Retry-After", decision.RetryAfterHeader)
+            .WithHeader("RateLimit-Policy", decision.PolicyHeader)
+            .WithHeader("RateLimit", decision.RateLimitHeader);
 
     internal static ApiProblem NotFound() => new(404, ProblemCodes.NotFound, "Not found", "No such resource.");
 

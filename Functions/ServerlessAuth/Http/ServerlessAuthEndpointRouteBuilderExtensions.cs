@@ -23,7 +23,7 @@ public static class ServerlessAuthEndpointRouteBuilderExtensions
 
         endpoints.MapPost("/api/v1/validate", ServerlessAuthEndpoints.Validate).WithName(nameof(ServerlessAuthEndpoints.Validate)).WithTags("Data plane")
             .WithSummary("Validates the credential in Authorization: Bearer or x-api-key; optional ?scope=a b or {requiredScopes}.")
-            .WithMetadata(new JsonRequestBody(typeof(ValidateRequest), IsOptional: true)).Produces<ValidationResponse>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
+            .WithMetadata(new JsonRequestBody(typeof(ValidateRequest), IsOptional: true)).Produces<ValidationResponse>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(429).ProducesProblem(503);
 
         endpoints.MapPost("/api/v1/tenants", ServerlessAuthEndpoints.CreateTenant).WithName(nameof(ServerlessAuthEndpoints.CreateTenant)).WithTags("Tenants")
             .WithSummary("Creates a tenant (admin key).")

@@ -6,6 +6,7 @@ using ServerlessAuth.Apps;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Health;
 using ServerlessAuth.Lifecycle;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
@@ -61,7 +62,8 @@ public static class ServerlessAuthEndpoints
             }
 
             var required = fromQuery.Union(fromBody!);
-            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, ct);
+            var client = new ClientAddress(request.HttpContext.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"].ToString());
+            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, client, ct);
         });
 
     /// <summary><c>POST /api/v1/tenants</c>.</summary>

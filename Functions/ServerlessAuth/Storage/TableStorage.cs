@@ -20,6 +20,8 @@ internal sealed class TableStorage(TableServiceClient service, IOptions<Serverle
 
     /// <summary>The development key ring (only without Key Vault).</summary>
     public const string SigningKeys = "SigningKeys";
+    /// <summary>Shared rate-limit counters: one row per credential, holding the current window.</summary>
+    public const string RateLimits = "RateLimits";
 
     private readonly string _prefix = options.Value.Storage.TablePrefix;
     private readonly Dictionary<string, TableClient> _ready = [];

@@ -1,18 +1,33 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Http;
+using ServerlessAuth.RateLimiting;
 
 namespace ServerlessAuth.Validation;
 
-/// <summary><c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes.</summary>
-internal sealed class ValidateHandler(CredentialValidator validator, UsageRecorder usage, TimeProvider time)
+/// <summary>
+/// <c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes. A good one
+/// counts as one use against its hourly limit; a failed one counts against its client's failure budget.
+/// </summary>
+internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, TimeProvider time)
 {
-    public async Task<Results<Ok<ValidationResponse>, ApiProblem>> ValidateAsync(string credential, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
+    public async Task<Results<RateLimitHeadersResult<Ok<ValidationResponse>>, ApiProblem>> ValidateAsync(
+        string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
     {
         var outcome = await validator.ValidateAsync(credential, requiredScopes, cancellationToken);
         if (outcome.Principal is not { } principal)
         {
-            return ApiProblem.Rejected(outcome);
+            // Limits are applied after validation, so that a valid credential is never refused for its address.
+            return failures.RecordFailure(outcome, client) is { } throttled
+                ? ApiProblem.RateLimited(throttled, "Too many failed validations from this client; retry later.")
+                : ApiProblem.Rejected(outcome);
+        }
+
+        // Only a validation that succeeds is a use: a 403 (scope, API access) does not spend the budget.
+        var budget = await limiter.AcquireAsync(principal, cancellationToken);
+        if (budget is { Admitted: false } refused)
+        {
+            return ApiProblem.RateLimited(refused, $"The credential's rate limit of {refused.Quota} requests per hour is exhausted; retry later.");
         }
 
         if (principal.ApiKey is { } key)
@@ -20,7 +35,7 @@ internal sealed class ValidateHandler(CredentialValidator validator, UsageRecord
             usage.RecordUse(key, time.GetUtcNow());
         }
 
-        return TypedResults.Ok(new ValidationResponse
+        var response = new ValidationResponse
         {
             Active = true,
             Kind = principal.Kind,
@@ -31,6 +46,7 @@ internal sealed class ValidateHandler(CredentialValidator validator, UsageRecord
             ExpiresAt = principal.ExpiresAt,
             Role = principal.Operator?.Role.ToString().ToLowerInvariant(),
             Stale = principal.ApiKey is null ? null : principal.Stale,
-        });
+        };
+        return new RateLimitHeadersResult<Ok<ValidationResponse>>(TypedResults.Ok(response), budget);
     }
 }
