@@ -174,8 +174,12 @@ public sealed class TokenEndpointHttpTests : IAsyncLifetime
 
         counter.Reset();
         Assert.NotEmpty(await AppTestData.TokenAsync(fresh, registered));
-        Assert.Equal(0, counter.Queries + counter.Writes);
-        Assert.Equal(3, counter.Reads); // the app id → tenant pointer, the app row, the tenant row (the last two in parallel)
+        // Reads: the app id → tenant pointer, the app row, the tenant row (the last two in parallel), and the app's
+        // rate-limit counter. Writes: the first request of the hour claims a slice of that budget (creating the
+        // RateLimits table on its first use); the next requests are served from the slice in memory.
+        Assert.Equal(0, counter.Queries);
+        Assert.Equal(4, counter.Reads);
+        Assert.Equal(2, counter.Writes);
 
         counter.Reset();
         Assert.NotEmpty(await AppTestData.TokenAsync(fresh, registered));

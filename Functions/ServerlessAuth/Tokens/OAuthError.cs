@@ -27,6 +27,8 @@ public sealed class OAuthError : IResult, IStatusCodeHttpResult, IContentTypeHtt
     /// <summary>Whether the answer carries <c>WWW-Authenticate: Basic</c>.</summary>
     public bool BasicChallenge { get; }
 
+    private readonly List<KeyValuePair<string, string>> _headers = [];
+
     int? IStatusCodeHttpResult.StatusCode => Status;
 
     string IContentTypeHttpResult.ContentType => "application/json";
@@ -40,6 +42,11 @@ public sealed class OAuthError : IResult, IStatusCodeHttpResult, IContentTypeHtt
         if (BasicChallenge)
         {
             response.Headers.WWWAuthenticate = $"Basic realm=\"{ApiProblem.BearerRealm}\", charset=\"UTF-8\"";
+        }
+
+        foreach (var (name, value) in _headers)
+        {
+            response.Headers.Append(name, value);
         }
 
         response.Headers.CacheControl = "no-store";
@@ -59,6 +66,19 @@ public sealed class OAuthError : IResult, IStatusCodeHttpResult, IContentTypeHtt
 
     /// <summary>401: client authentication failed; challenges Basic when the client used it (or sent nothing).</summary>
     internal static OAuthError InvalidClient(string description, bool basicChallenge) => new(401, "invalid_client", description, basicChallenge);
+
+    /// <summary>
+    /// 429: the app's hourly budget (shared by its token requests and the validations of its tokens) is spent.
+    /// RFC 6749 has no error code for this; <c>rate_limited</c> matches the problem code of the rest of the API.
+    /// </summary>
+    internal static OAuthError RateLimited(RateLimiting.RateLimitDecision decision)
+    {
+        var error = new OAuthError(429, "rate_limited", $"The app's rate limit of {decision.Quota} requests per hour is exhausted; retry later.");
+        error._headers.Add(new("Retry-After", decision.RetryAfterHeader));
+        error._headers.Add(new("RateLimit-Policy", decision.PolicyHeader));
+        error._headers.Add(new("RateLimit", decision.RateLimitHeader));
+        return error;
+    }
 
     internal static OAuthError InvalidScope(string description) => new(400, "invalid_scope", description);
 

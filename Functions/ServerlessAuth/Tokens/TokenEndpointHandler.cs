@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.Apps;
+using ServerlessAuth.RateLimiting;
 
 namespace ServerlessAuth.Tokens;
 
@@ -9,7 +10,7 @@ namespace ServerlessAuth.Tokens;
 /// <c>{appId, appSecret}</c>, and RFC 6749 §4.4 client credentials (form-encoded, secret in the body or HTTP Basic,
 /// optional <c>scope</c> narrowing). Errors as RFC 6749 §5.2. Never a refresh token.
 /// </summary>
-internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIssuer issuer, ILogger<TokenEndpointHandler> logger)
+internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIssuer issuer, CredentialRateLimiter limiter, ILogger<TokenEndpointHandler> logger)
 {
     public const string BearerType = "Bearer";
 
@@ -19,6 +20,11 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
         if (error is not null)
         {
             return error;
+        }
+
+        if (await LimitAsync(client!, cancellationToken) is { } limited)
+        {
+            return limited;
         }
 
         var token = await IssueAsync(client!, client!.App!.Scopes, cancellationToken);
@@ -57,6 +63,11 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
             return OAuthError.InvalidScope("The requested scope exceeds the scopes registered for the app.");
         }
 
+        if (await LimitAsync(client, cancellationToken) is { } limited)
+        {
+            return limited;
+        }
+
         // No scope parameter: the app's registered scopes (RFC 6749 §3.3 lets the server choose the default).
         var token = await IssueAsync(client, requested.Count > 0 ? requested : app.Scopes, cancellationToken);
         return TypedResults.Ok(new OAuthTokenResponse
@@ -93,6 +104,14 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
             ClientRejection.ApiNotEnabled => OAuthError.UnauthorizedClient("API access is not enabled for this tenant (api_not_enabled)."),
             _ => OAuthError.InvalidClient("Unknown client or wrong secret.", credentials.ViaBasic),
         });
+    }
+
+    /// <summary>One use of the app's hourly budget (the one its tokens' validations spend too).</summary>
+    private async Task<OAuthError?> LimitAsync(ClientAuthentication client, CancellationToken cancellationToken)
+    {
+        var key = new RateLimitKey(client.Tenant!.Id, "app:" + client.App!.Id.Value);
+        var decision = await limiter.AcquireAsync(key, client.Tenant.RateLimitPerHour, null, cancellationToken);
+        return decision is { Admitted: false } refused ? OAuthError.RateLimited(refused) : null;
     }
 
     private async Task<IssuedToken> IssueAsync(ClientAuthentication client, IReadOnlySet<string> scopes, CancellationToken cancellationToken)
