@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Audit;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
@@ -29,6 +30,7 @@ internal sealed class LifecycleJob(
     LifecycleSchedule schedule,
     RevokedTokenStore revokedTokens,
     SigningKeyRing signingKeys,
+    CredentialRateLimiter limiter,
     TimeProvider time,
     ILogger<LifecycleJob> logger)
 {
@@ -223,6 +225,7 @@ internal sealed class LifecycleJob(
         if (await keys.DeleteAsync(key, cancellationToken) == WriteOutcome.Done)
         {
             revoker.Forget(key);
+            await limiter.ForgetAsync(new RateLimitKey(tenant, id.Value), cancellationToken);
             report.Purged++;
         }
 
