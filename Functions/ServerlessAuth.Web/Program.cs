@@ -7,6 +7,11 @@ builder.Services.AddOpenApi(o => o.AddOperationTransformer(ServerlessAuth.Web.Op
 var app = builder.Build();
 app.MapOpenApi();
 app.MapServerlessAuthApi();
+if (app.Configuration.GetValue<bool>("ServerlessAuth:Benchmark:NoOp"))
+{
+    ServerlessAuth.Web.BenchmarkEndpoints.MapBenchmarkEndpoints(app); // bench/run.sh only: a baseline and the storage counter
+}
+
 app.Run();
 
 /// <summary>The standalone host's entry point (public for in-process tests).</summary>

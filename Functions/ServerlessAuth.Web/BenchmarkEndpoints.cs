@@ -1,0 +1,83 @@
+using System.Diagnostics.Metrics;
+
+namespace ServerlessAuth.Web;
+
+/// <summary>
+/// Routes for <c>bench/run.sh</c> only, mapped when <c>ServerlessAuth:Benchmark:NoOp</c> is true (never by default):
+/// <c>POST /bench/noop</c>, the baseline of the benchmark's ratios (same host, same pipeline, no work), and
+/// <c>GET /bench/storage-requests</c>, the running totals of the <c>serverlessauth.storage.requests</c> counter.
+/// </summary>
+/// <remarks>
+/// The totals are read in-process rather than with <c>dotnet-counters</c> because the benchmark needs exact counts
+/// at exact instants (just before and just after a load run), not rates sampled over an interval, and because
+/// <c>dotnet-counters</c> is not installed on our machines.
+/// </remarks>
+internal static class BenchmarkEndpoints
+{
+    // The library's StorageMetrics names (internal there); a benchmark that counts nothing would report zeros, so
+    // run.sh checks that seeding produced writes before trusting the counter.
+    private const string MeterName = "ServerlessAuth";
+    private const string CounterName = "serverlessauth.storage.requests";
+
+    public static void MapBenchmarkEndpoints(this WebApplication app)
+    {
+        var totals = new StorageRequestTotals();
+        app.Lifetime.ApplicationStopping.Register(totals.Dispose);
+        app.MapPost("/bench/noop", () => TypedResults.Json(new Dictionary<string, string>()));
+        app.MapGet("/bench/storage-requests", () => TypedResults.Json(totals.Snapshot()));
+    }
+
+    private sealed class StorageRequestTotals : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _read;
+        private long _query;
+        private long _write;
+
+        public StorageRequestTotals()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == MeterName && instrument.Name == CounterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>(OnMeasurement);
+            _listener.Start();
+        }
+
+        public Dictionary<string, long> Snapshot() => new()
+        {
+            ["read"] = Interlocked.Read(ref _read),
+            ["query"] = Interlocked.Read(ref _query),
+            ["write"] = Interlocked.Read(ref _write),
+        };
+
+        public void Dispose() => _listener.Dispose();
+
+        private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key != "kind")
+                {
+                    continue;
+                }
+
+                switch (tag.Value as string)
+                {
+                    case "read":
+                        Interlocked.Add(ref _read, value);
+                        break;
+                    case "query":
+                        Interlocked.Add(ref _query, value);
+                        break;
+                    default:
+                        Interlocked.Add(ref _write, value);
+                        break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+"""Turns the files bench/run.sh left in its work directory into the table and bench/results/latest.json."""
+import datetime
+import json
+import os
+import platform
+import sys
+
+
+def load(work, name):
+    path = os.path.join(work, name)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        text = f.read().strip()
+    try:
+        return json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+
+
+def delta(work, name, kind):
+    before, after = load(work, name + ".before"), load(work, name + ".after")
+    return None if before is None or after is None else after[kind] - before[kind]
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def parse_time(s):
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def main():
+    work, out = sys.argv[1], sys.argv[2]
+    meta = dict(a.split("=", 1) for a in sys.argv[4:]) if len(sys.argv) > 3 and sys.argv[3] == "--meta" else {}
+    warm, bad, token, jwt, usage, miss = (load(work, n + ".json") for n in ("warm", "bad", "token", "jwt", "usage", "miss"))
+    # The no-op baseline is measured twice, before and after the scenarios it divides, and averaged.
+    noops = [r for r in (load(work, "noop-before.json"), load(work, "noop-after.json")) if r is not None]
+    noop = None if not noops else {k: sum(r[k] for r in noops) / len(noops) for k in ("rps", "p50_ms", "p99_ms")}
+    point = load(work, "point-reads.json")
+    rows = []
+
+    def row(scenario, measured, baseline, value, goal, op, note="", not_measured=None):
+        met = None if value is None or goal is None else (value >= goal if op == ">=" else value <= goal)
+        rows.append({"scenario": scenario, "measured": measured, "baseline": baseline, "ratio": value,
+                     "goal": f"{op} {goal}", "met": met, "note": note if not_measured is None else not_measured})
+
+    def rps(r):
+        return None if r is None else r["rps"]
+
+    def lat(r):
+        return "" if r is None else f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms"
+
+    def errors(r, expect_non2xx=False):
+        if r is None:
+            return "not measured"
+        wrong = (r["requests"] - r["non2xx"]) if expect_non2xx else r["non2xx"]
+        return f"{wrong} unexpected statuses, {r['socket_errors']} socket errors"
+
+    runs = " and ".join(f"{r['rps']:.0f}" for r in noops)
+    base_txt = "not measured" if noop is None else f"no-op {noop['rps']:.0f} req/s ({lat(noop)}; mean of {runs})"
+    row("1. validate, warm API key", None if warm is None else f"{warm['rps']:.0f} req/s ({lat(warm)})", base_txt,
+        ratio(rps(warm), rps(noop)), 0.7, ">=",
+        "" if warm is None or noop is None else f"p50 ratio (no-op/validate) {noop['p50_ms'] / warm['p50_ms']:.2f}, p99 ratio {noop['p99_ms'] / warm['p99_ms']:.2f}; {errors(warm)}")
+
+    reads = delta(work, "miss", "read")
+    per = None if miss is None or reads is None else reads / miss["requests"]
+    row("2. validate, cache misses (TTL 2 s, cycling keys)", None if miss is None else f"{miss['rps']:.0f} req/s ({lat(miss)}), {per:.2f} storage reads/validation",
+        "not measured" if point is None else f"raw Azurite point reads {point['readsPerSecond']:.0f}/s at {point['concurrency']} loops",
+        ratio(rps(miss), None if point is None else point["readsPerSecond"]), 0.9, ">=", errors(miss))
+
+    bad_reads = delta(work, "bad", "read")
+    bad_queries = delta(work, "bad", "query")
+    row("3. validate, bad checksum", None if bad is None else f"{bad['rps']:.0f} req/s ({lat(bad)}), storage reads {bad_reads} queries {bad_queries}",
+        base_txt, ratio(rps(bad), rps(noop)), 0.8, ">=", errors(bad, expect_non2xx=True) + ("" if bad_reads == 0 and bad_queries == 0 else "; STORAGE WAS READ"))
+    if rows[-1]["met"] and not (bad_reads == 0 and bad_queries == 0):
+        rows[-1]["met"] = False
+
+    row("4a. token endpoint (client credentials -> JWT)", None if token is None else f"{token['rps']:.0f} req/s ({lat(token)})", base_txt,
+        ratio(rps(token), rps(noop)), None, "info", errors(token))
+    rows[-1]["goal"], rows[-1]["met"] = "none (req/s reported)", None
+    row("4b. validate, JWT", None if jwt is None else f"{jwt['rps']:.0f} req/s ({lat(jwt)})", base_txt, ratio(rps(jwt), rps(noop)), 0.6, ">=", errors(jwt))
+
+    def run_seconds(r):
+        return None if r is None else (parse_time(r["finishedAt"]) - parse_time(r["startedAt"])).total_seconds()
+
+    def fastest(prefix):
+        runs = [r for r in (load(work, f"{prefix}-{i}.json") for i in (1, 2)) if r is not None]
+        return (min(runs, key=run_seconds), runs) if runs else (None, [])
+
+    (small, smalls), (large, larges) = fastest("lifecycle-small"), fastest("lifecycle-large")
+    s_sec, l_sec = run_seconds(small), run_seconds(large)
+    stored, due = int(meta.get("lc_stored", 0)), int(meta.get("lc_due", 0))
+
+    def k(n):
+        return f"{n / 1000:g}k"
+
+    def describe(r, runs):
+        return None if r is None else f"{run_seconds(r):.2f} s (runs: {', '.join(f'{run_seconds(x):.2f}' for x in runs)} s), expired {r['expired']}, entries read {r['entriesRead']}"
+
+    ok = all(r["expired"] == due and not r["failures"] for r in smalls + larges)
+    row(f"5. lifecycle run ({k(stored)} stored, {k(due)} due) / ({k(due)}, {k(due)})", describe(large, larges), describe(small, smalls),
+        ratio(l_sec, s_sec), 1.3, "<=", "" if ok else "A RUN EXPIRED FEWER KEYS THAN WERE DUE OR REPORTED FAILURES")
+    if not ok:
+        rows[-1]["met"] = False
+
+    writes = delta(work, "usage", "write")
+    per10k = None if usage is None or writes is None else writes * 10000 / usage["requests"]
+    row("6. storage writes per 10k validations of one key", None if per10k is None else f"{writes} writes in {usage['requests']} validations",
+        f"usage flush interval {meta.get('flush')}", per10k, 2, "<=", "ratio column = writes per 10k validations")
+
+    rss = [float(v) for v in (meta.get("rss_host1_mb"), meta.get("rss_host2_mb")) if v not in (None, "", "null")]
+    rows.append({"scenario": "7. peak memory of the host (VmHWM)", "measured": f"{max(rss):.0f} MB" if rss else None,
+                 "baseline": f"host 1 (scenarios 1,3-6): {meta.get('rss_host1_mb')} MB; host 2 (scenario 2): {meta.get('rss_host2_mb')} MB",
+                 "ratio": None, "goal": "none (reported)", "met": None, "note": ""})
+
+    result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "machine": {"cores": os.cpu_count(), "platform": platform.platform()}, "settings": meta,
+              "seed": open(os.path.join(work, "seed.txt"), encoding="utf-8").read().strip() if os.path.exists(os.path.join(work, "seed.txt")) else None,
+              "scenarios": rows,
+              "raw": {n: load(work, n + ".json") for n in ("noop-before", "noop-after", "warm", "bad", "token", "jwt", "usage", "miss", "point-reads", "lifecycle-small-1", "lifecycle-small-2", "lifecycle-large-1", "lifecycle-large-2")}}
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2)
+
+    print()
+    print(f"ServerlessAuth benchmark, {result['date']}, {os.cpu_count()} cores; {result['seed']}")
+    print()
+    print("| scenario | measured | baseline | ratio | goal | met? |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        value = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        met = "" if r["met"] is None else ("yes" if r["met"] else "**NO**")
+        measured = r["measured"] if r["measured"] is not None else "not measured"
+        print(f"| {r['scenario']} | {measured} | {r['baseline']} | {value} | {r['goal']} | {met} |")
+    print()
+    for r in rows:
+        if r["note"]:
+            print(f"- {r['scenario']}: {r['note']}")
+    print(f"\nwritten: {out}")
+
+
+main()

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The ServerlessAuth benchmark: one command, one run, every figure a ratio against a baseline measured in the same
+# run (machines here are shared and noisy). Starts a fresh in-memory Azurite and the standalone host (Release) on
+# free loopback ports, seeds data, measures with wrk, prints a table and writes bench/results/latest.json.
+# Everything it starts is stopped on exit. See bench/README.md.
+#
+# Knobs (environment): BENCH_TENANTS (300), BENCH_KEYS_PER_TENANT (10), BENCH_DURATION (10 s per scenario),
+# BENCH_WARMUP (3 s), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_LIFECYCLE_STORED (100000), BENCH_LIFECYCLE_DUE (1000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tenants=${BENCH_TENANTS:-300}
+keys_per_tenant=${BENCH_KEYS_PER_TENANT:-10}
+duration=${BENCH_DURATION:-10}
+warmup=${BENCH_WARMUP:-3}
+connections=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+lc_stored=${BENCH_LIFECYCLE_STORED:-100000}
+lc_due=${BENCH_LIFECYCLE_DUE:-1000}
+flush=00:00:02
+
+out=bench/results
+work=$out/work
+rm -rf "$work" && mkdir -p "$work"
+[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
+command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
+
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+azurite_pid=""
+host_pid=""
+stop_host() {
+  if [ -n "$host_pid" ]; then kill -- "-$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; host_pid=""; fi
+}
+cleanup() {
+  stop_host
+  if [ -n "$azurite_pid" ]; then kill -- "-$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT INT TERM
+
+log "building (Release)"
+dotnet build -c Release -nologo -v q Functions/ServerlessAuth.Web/ServerlessAuth.Web.csproj >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+dotnet build -c Release -nologo -v q bench/ServerlessAuth.Bench/ServerlessAuth.Bench.csproj >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+bench_tool() { dotnet bench/ServerlessAuth.Bench/bin/Release/net10.0/ServerlessAuth.Bench.dll "$@"; }
+
+azurite_port=$(free_port)
+setsid node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$azurite_port" --inMemoryPersistence --silent \
+  --skipApiVersionCheck --disableTelemetry >"$work/azurite.log" 2>&1 &
+azurite_pid=$!
+# Azurite's well-known development account key (public, documented by Microsoft; not a secret).
+connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1;"
+admin_key="sa_admin_$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)"
+
+# start_host <label> [VAR=value…]: the standalone host in its own process group, logs to $work/<label>.log.
+start_host() {
+  local label=$1; shift
+  local port; port=$(free_port)
+  base="http://127.0.0.1:$port"
+  setsid env ASPNETCORE_ENVIRONMENT=Production \
+    ServerlessAuth__AdminKey="$admin_key" \
+    ServerlessAuth__Storage__ConnectionString="$connection" \
+    ServerlessAuth__Issuer="$base" \
+    ServerlessAuth__Benchmark__NoOp=true \
+    ServerlessAuth__Usage__FlushInterval=$flush \
+    "$@" \
+    dotnet run -c Release --no-build --project Functions/ServerlessAuth.Web -- --urls "$base" >"$work/$label.log" 2>&1 &
+  host_pid=$!
+  for _ in $(seq 1 120); do
+    if curl -sf "$base/api/health" >/dev/null 2>&1; then break; fi
+    kill -0 "$host_pid" 2>/dev/null || { cat "$work/$label.log"; echo "host exited" >&2; exit 1; }
+    sleep 0.5
+  done
+  curl -sf "$base/api/health" >/dev/null || { echo "host not healthy after 60 s" >&2; exit 1; }
+  # The server process itself (dotnet run's child), for its peak RSS.
+  app_pid=$(pgrep -f -n "ServerlessAuth.Web.dll|bin/Release/net10.0/ServerlessAuth.Web" -s "$host_pid" || echo "")
+  log "$label up at $base (pid ${app_pid:-?})"
+}
+peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$app_pid/status" 2>/dev/null || echo null; }
+counters() { curl -sf "$base/bench/storage-requests"; }
+
+# run_wrk <name> <path> [VAR=value…]: warm-up, then the measured window; the BENCH line goes to $work/<name>.json.
+run_wrk() {
+  local name=$1 path=$2; shift 2
+  env "$@" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$base$path" >/dev/null
+  env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/wrk/post.lua "$base$path" >"$work/$name.wrk"
+  grep '^BENCH ' "$work/$name.wrk" | sed 's/^BENCH //' >"$work/$name.json"
+  log "$name: $(cat "$work/$name.json")"
+}
+
+# ---- Host 1: default cache settings -------------------------------------------------------------------------
+start_host host1
+log "seeding over HTTP: $tenants tenants x $keys_per_tenant keys"
+bench_tool seed "$base" "$admin_key" "$work" "$tenants" "$keys_per_tenant" | tee "$work/seed.txt"
+seeded_writes=$(counters | python3 -c 'import json,sys; print(json.load(sys.stdin)["write"])')
+[ "$seeded_writes" -gt 0 ] || { echo "storage counter reads zero after seeding: counter not wired" >&2; exit 1; }
+
+warm=$(cat "$work/warm-key.txt"); bad=$(cat "$work/bad-key.txt"); jwt=$(cat "$work/jwt.txt")
+run_wrk noop-before /bench/noop
+run_wrk warm /api/v1/validate BENCH_AUTH="Bearer $warm"
+sleep 3  # let the previous scenario's usage flush (one interval + 1 s) so its reads are not counted here
+counters >"$work/bad.before"
+run_wrk bad /api/v1/validate BENCH_AUTH="Bearer $bad"
+counters >"$work/bad.after"
+run_wrk token /api/v1/token BENCH_BODY="$(cat "$work/token-body.json")"
+run_wrk jwt /api/v1/validate BENCH_AUTH="Bearer $jwt"
+run_wrk noop-after /bench/noop
+
+# Writes per validation of one key: flush what earlier runs left, count, load, wait one flush interval (+1 s), count.
+sleep 3
+counters >"$work/usage.before"
+run_wrk usage /api/v1/validate BENCH_AUTH="Bearer $warm"
+sleep 3
+counters >"$work/usage.after"
+
+# Lifecycle: an empty run first (JIT, cursors); then twice (due, due) stored; then enough more keys for (stored, due),
+# twice. Each timed run has exactly BENCH_LIFECYCLE_DUE keys due (freshly seeded); the report takes the faster of each pair.
+lifecycle() { curl -sf -X POST "$base/api/v1/admin/lifecycle/run" -H "Authorization: Bearer $admin_key" -o "$work/$1.json"; log "$1: $(cat "$work/$1.json")"; }
+lifecycle lifecycle-warmup
+for i in 1 2; do
+  bench_tool lifecycle-seed "$connection" "$work/tenants.txt" "$lc_due" "$lc_due" | tee -a "$work/lifecycle-seed.txt"
+  lifecycle "lifecycle-small-$i"
+done
+bench_tool lifecycle-seed "$connection" "$work/tenants.txt" "$((lc_stored - 3 * lc_due))" 0 | tee -a "$work/lifecycle-seed.txt"
+for i in 1 2; do
+  bench_tool lifecycle-seed "$connection" "$work/tenants.txt" "$lc_due" "$lc_due" | tee -a "$work/lifecycle-seed.txt"
+  lifecycle "lifecycle-large-$i"
+done
+rss1=$(peak_rss_mb)
+stop_host
+
+# ---- Host 2: short cache TTL, so that cycling over every seeded key misses on the key ------------------------
+# With a 2 s TTL and ~N keys presented in turn, a key comes back after N / rate seconds; when that exceeds 2 s
+# every validation misses on its key, while the few hundred tenants and operators stay cached (the README's
+# "one point read per miss"). The measured reads per validation show whether that held.
+start_host host2 ServerlessAuth__Cache__Ttl=00:00:02
+counters >"$work/miss.before"
+run_wrk miss /api/v1/validate BENCH_KEYS_FILE="$work/keys.txt"
+counters >"$work/miss.after"
+rss2=$(peak_rss_mb)
+stop_host
+log "raw Azurite point reads at $connections concurrent loops"
+bench_tool point-reads "$connection" "$connections" "$duration" | tee "$work/point-reads.json"
+
+python3 bench/report.py "$work" "$out/latest.json" \
+  --meta tenants="$tenants" keys_per_tenant="$keys_per_tenant" duration="$duration" warmup="$warmup" \
+  connections="$connections" threads="$threads" lc_stored="$lc_stored" lc_due="$lc_due" flush="$flush" \
+  rss_host1_mb="$rss1" rss_host2_mb="$rss2"
