@@ -11,6 +11,12 @@ internal static partial class Log
     [LoggerMessage(1000, LogLevel.Information, "Credential rejected: kind {Kind}, reason {Reason}, credential {CredentialId}, hint {Hint}")]
     public static partial void ValidationRejected(ILogger logger, string kind, string reason, string? credentialId, string? hint);
 
+    // Debug, not Information: a credential that matches nothing says nothing about any holder, and a flood of them
+    // (guessing, a misconfigured client) must not turn into a flood of log lines. The failure throttle and the
+    // serverlessauth.validations metric (outcome tag) count them instead.
+    [LoggerMessage(1001, LogLevel.Debug, "Unknown credential rejected: kind {Kind}, {Why}")]
+    public static partial void UnknownCredentialRejected(ILogger logger, string kind, string why);
+
     [LoggerMessage(1100, LogLevel.Information, "Tenant {TenantId} created by {Actor}")]
     public static partial void TenantCreated(ILogger logger, string tenantId, string actor);
 

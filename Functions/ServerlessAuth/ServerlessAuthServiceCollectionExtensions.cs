@@ -101,6 +101,7 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<TenantHandlers>();
         services.TryAddSingleton<OperatorHandlers>();
         services.TryAddSingleton<ApiKeyHandlers>();
+        services.TryAddSingleton<ValidationMetrics>();
         services.TryAddSingleton<ValidateHandler>();
         services.TryAddSingleton<HealthHandler>();
         services.TryAddSingleton<AppHandlers>();

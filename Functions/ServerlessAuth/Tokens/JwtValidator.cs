@@ -40,7 +40,7 @@ internal sealed class JwtValidator(
         var token = await VerifyAsync(presented, cancellationToken);
         if (token is null)
         {
-            Log.ValidationRejected(logger, Kind, nameof(RejectionReason.InvalidCredential), null, "signature, header or claims");
+            Log.UnknownCredentialRejected(logger, Kind, "signature, header or claims");
             return ValidationOutcome.Reject(RejectionReason.InvalidCredential);
         }
 

@@ -32,7 +32,7 @@ internal sealed class CredentialValidator(
         if (!format.TryParse(presented, out var tenantId))
         {
             // Wrong shape or checksum: refused without touching storage.
-            Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.InvalidCredential), null, "format or checksum");
+            Log.UnknownCredentialRejected(logger, "apiKey", "format or checksum");
             return ValidationOutcome.Reject(RejectionReason.InvalidCredential);
         }
 
@@ -43,7 +43,7 @@ internal sealed class CredentialValidator(
         // lookup ever become a prefix or range match.
         if (key is null || !SecretDigest.FixedTimeEquals(key.SecretDigest, digest))
         {
-            Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.InvalidCredential), null, "unknown key");
+            Log.UnknownCredentialRejected(logger, "apiKey", "unknown key");
             return ValidationOutcome.Reject(RejectionReason.InvalidCredential);
         }
 

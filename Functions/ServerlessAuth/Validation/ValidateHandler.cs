@@ -9,12 +9,13 @@ namespace ServerlessAuth.Validation;
 /// <c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes. A good one
 /// counts as one use against its hourly limit; a failed one counts against its client's failure budget.
 /// </summary>
-internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, TimeProvider time)
+internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, ValidationMetrics metrics, TimeProvider time)
 {
     public async Task<Results<RateLimitHeadersResult<Ok<ValidationResponse>>, ApiProblem>> ValidateAsync(
         string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
     {
         var outcome = await validator.ValidateAsync(credential, requiredScopes, cancellationToken);
+        metrics.Record(credential, outcome);
         if (outcome.Principal is not { } principal)
         {
             // Limits are applied after validation, so that a valid credential is never refused for its address.
