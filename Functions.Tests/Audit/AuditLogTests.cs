@@ -73,4 +73,36 @@ public sealed class AuditLogTests : IAsyncLifetime
         using var badType = await _app.Admin().GetAsync($"/api/v1/tenants/{tenant}/logs?type=key.revoked'%20or%20'1");
         Assert.Equal("type", (string?)(await Problem.AssertAsync(badType, HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest))["field"]);
     }
+
+    [Fact]
+    public async Task Logs_CountRefusalsOfAKnownKeyAndRateLimitHitsOncePerFlush()
+    {
+        var (tenant, key, keyId) = await _app.SeedAsync("owner", "a");
+        await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Delete, $"/api/v1/tenants/{tenant}/keys/{keyId}");
+        for (var i = 0; i < 3; i++)
+        {
+            using var refused = await _app.ClientWith(key).PostAsync("/api/v1/validate", null);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        var limited = (string)(await _app.CreateTenantAsync(extra: new { rateLimitPerHour = 1 }))["id"]!;
+        await _app.PutOperatorAsync(limited, "alice", "owner", "a");
+        var limitedKey = await _app.IssueKeyAsync(limited, "alice", ["a"]);
+        for (var i = 0; i < 2; i++)
+        {
+            (await _app.ClientWith((string)limitedKey["key"]!).PostAsync("/api/v1/validate", null)).Dispose();
+        }
+
+        await _app.Get<ServerlessAuth.Audit.AuditEventCounter>().FlushAsync(default);
+
+        var failures = await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Get, $"/api/v1/tenants/{tenant}/logs?type=validation.failed");
+        var failure = Assert.Single(failures["items"]!.AsArray())!;
+        Assert.Equal(keyId, (string?)failure["credentialId"]);
+        Assert.Equal("Revoked", (string?)failure["detail"]);
+        Assert.Equal(3, (long)failure["count"]!);
+        Assert.DoesNotContain(key, failures.ToJsonString());
+
+        var hits = await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Get, $"/api/v1/tenants/{limited}/logs?type=rateLimit.hit");
+        Assert.Equal(1, (long)Assert.Single(hits["items"]!.AsArray())!["count"]!);
+    }
 }

@@ -47,8 +47,11 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public FakeTimeProvider? Time { get; }
 
-    /// <summary>Whether the host runs the lifecycle job on its schedule (off unless a test is about the scheduler).</summary>
-    public bool RunsLifecycleScheduler { get; init; }
+    /// <summary>
+    /// Whether the host runs its background work (the lifecycle scheduler and the usage flusher); off unless a test is
+    /// about them, so that tests run the job and flush usage when they choose.
+    /// </summary>
+    public bool RunsBackgroundWork { get; init; }
 
     public string TablePrefix { get; }
 
@@ -164,12 +167,15 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
         builder.ConfigureTestServices(services =>
         {
-            if (!RunsLifecycleScheduler)
+            if (!RunsBackgroundWork)
             {
                 // Tests run the job when they choose; the scheduler would race them whenever they advance the clock.
-                foreach (var scheduler in services.Where(d => d.ImplementationType == typeof(ServerlessAuth.Lifecycle.LifecycleScheduler)).ToList())
+                // Likewise the usage flusher: its timer fires when a test advances a fake clock, and would flush
+                // concurrently with the test's own FlushAsync. Tests flush when they choose.
+                var background = new[] { typeof(ServerlessAuth.Lifecycle.LifecycleScheduler), typeof(ServerlessAuth.ApiKeys.UsageFlusher) };
+                foreach (var service in services.Where(d => background.Contains(d.ImplementationType)).ToList())
                 {
-                    services.Remove(scheduler);
+                    services.Remove(service);
                 }
             }
 

@@ -11,7 +11,7 @@ public sealed class LifecycleSchedulerTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 6, 10, 0, 30, TimeSpan.Zero));
         var settings = new Dictionary<string, string?> { ["LIFECYCLE_SCHEDULE"] = "0 */10 * * * *" };
-        await using var app = new TestApp((await AzuriteServer.Shared).ConnectionString, time, settings) { RunsLifecycleScheduler = true };
+        await using var app = new TestApp((await AzuriteServer.Shared).ConnectionString, time, settings) { RunsBackgroundWork = true };
 
         var tenant = (string)(await app.CreateTenantAsync())["id"]!;
         await app.PutOperatorAsync(tenant, "alice", "owner", "a");

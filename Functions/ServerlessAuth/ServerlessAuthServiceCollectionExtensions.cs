@@ -79,6 +79,7 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<LifecycleJob>();
         services.TryAddSingleton(sp => new LifecycleRunner(sp.GetRequiredService<LifecycleJob>(), sp.GetRequiredService<ILogger<LifecycleRunner>>()));
         services.TryAddSingleton<UsageRecorder>();
+        services.TryAddSingleton<AuditEventCounter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UsageFlusher>());
         services.TryAddSingleton<ApiAccessPolicy>();
 

@@ -1,11 +1,15 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.ApiKeys;
 
-/// <summary>Runs <see cref="UsageRecorder.FlushAsync"/> every flush interval and once more at shutdown (both hosts).</summary>
-internal sealed class UsageFlusher(UsageRecorder recorder, TimeProvider time, IOptions<ServerlessAuthOptions> options) : BackgroundService
+/// <summary>
+/// Runs <see cref="UsageRecorder.FlushAsync"/> and <see cref="AuditEventCounter.FlushAsync"/> every flush interval and
+/// once more at shutdown (both hosts).
+/// </summary>
+internal sealed class UsageFlusher(UsageRecorder recorder, AuditEventCounter auditCounter, TimeProvider time, IOptions<ServerlessAuthOptions> options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,6 +37,7 @@ internal sealed class UsageFlusher(UsageRecorder recorder, TimeProvider time, IO
         try
         {
             await recorder.FlushAsync(cancellationToken);
+            await auditCounter.FlushAsync(cancellationToken);
         }
         catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
         {

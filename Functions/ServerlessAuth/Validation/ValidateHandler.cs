@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Http;
 using ServerlessAuth.RateLimiting;
 
@@ -9,7 +10,7 @@ namespace ServerlessAuth.Validation;
 /// <c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes. A good one
 /// counts as one use against its hourly limit; a failed one counts against its client's failure budget.
 /// </summary>
-internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, ValidationMetrics metrics, TimeProvider time)
+internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, AuditEventCounter auditCounter, ApiKeyFormat keyFormat, ValidationMetrics metrics, TimeProvider time)
 {
     public async Task<Results<RateLimitHeadersResult<Ok<ValidationResponse>>, ApiProblem>> ValidateAsync(
         string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
@@ -18,6 +19,13 @@ internal sealed class ValidateHandler(CredentialValidator validator, CredentialR
         metrics.Record(credential, outcome);
         if (outcome.Principal is not { } principal)
         {
+            // A refusal of a known API key goes to its tenant's log (counted per interval); unknown keys have no
+            // holder to tell and are counted by the metric only.
+            if (outcome.CredentialId is { } credentialId && keyFormat.TryParse(credential, out var tenant))
+            {
+                auditCounter.Count(tenant, credentialId, keyFormat.Hint(credential), AuditEventTypes.ValidationFailed, outcome.Reason.ToString()!);
+            }
+
             // Limits are applied after validation, so that a valid credential is never refused for its address.
             return failures.RecordFailure(outcome, client) is { } throttled
                 ? ApiProblem.RateLimited(throttled, "Too many failed validations from this client; retry later.")
@@ -28,6 +36,7 @@ internal sealed class ValidateHandler(CredentialValidator validator, CredentialR
         var budget = await limiter.AcquireAsync(principal, cancellationToken);
         if (budget is { Admitted: false } refused)
         {
+            auditCounter.Count(principal.Tenant.Id, principal.CredentialId, principal.ApiKey?.Hint, AuditEventTypes.RateLimited, $"limit {refused.Quota} per hour");
             return ApiProblem.RateLimited(refused, $"The credential's rate limit of {refused.Quota} requests per hour is exhausted; retry later.");
         }
 
