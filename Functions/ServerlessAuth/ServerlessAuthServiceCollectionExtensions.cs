@@ -60,6 +60,7 @@ public static class ServerlessAuthServiceCollectionExtensions
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ServerlessAuthTelemetry>();
         services.TryAddSingleton<StorageMetrics>();
         services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
         services.TryAddSingleton(CreateTableServiceClient);
@@ -102,7 +103,6 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<TenantHandlers>();
         services.TryAddSingleton<OperatorHandlers>();
         services.TryAddSingleton<ApiKeyHandlers>();
-        services.TryAddSingleton<ValidationMetrics>();
         services.TryAddSingleton<ValidateHandler>();
         services.TryAddSingleton<HealthHandler>();
         services.TryAddSingleton<AppHandlers>();

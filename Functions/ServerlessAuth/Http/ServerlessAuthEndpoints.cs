@@ -439,18 +439,21 @@ public static class ServerlessAuthEndpoints
         // Answers about credentials are never cached by a browser or a proxy.
         context.Response.Headers.CacheControl = "no-store";
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.RequestAborted);
+        using var activity = ServerlessAuthTelemetry.Source.StartActivity("ServerlessAuth " + route);
         try
         {
             return await handle(context.RequestServices, linked.Token);
         }
         catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, context.RequestAborted))
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "dependency unavailable");
             var dependency = e is ServiceUnavailableException unavailable ? unavailable.Dependency : "storage";
             Log.DependencyUnavailable(Logger(context), dependency, route, e);
             return ApiProblem.Unavailable(dependency);
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "unexpected failure");
             Log.UnexpectedFailure(Logger(context), route, e);
             return ApiProblem.InternalError();
         }

@@ -31,6 +31,7 @@ internal sealed class LifecycleJob(
     RevokedTokenStore revokedTokens,
     SigningKeyRing signingKeys,
     CredentialRateLimiter limiter,
+    ServerlessAuthTelemetry telemetry,
     TimeProvider time,
     ILogger<LifecycleJob> logger)
 {
@@ -70,6 +71,7 @@ internal sealed class LifecycleJob(
         }, cancellationToken);
 
         report.FinishedAt = time.GetUtcNow();
+        telemetry.RecordLifecycleRun(report);
         Log.LifecycleRunFinished(logger, report.EntriesRead, report.Expired, report.ExpiringSoon, report.FlaggedStale, report.AutoRevoked, report.Purged, report.Failures.Count);
         return report;
     }

@@ -10,7 +10,7 @@ namespace ServerlessAuth.Tokens;
 /// <c>{appId, appSecret}</c>, and RFC 6749 §4.4 client credentials (form-encoded, secret in the body or HTTP Basic,
 /// optional <c>scope</c> narrowing). Errors as RFC 6749 §5.2. Never a refresh token.
 /// </summary>
-internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIssuer issuer, CredentialRateLimiter limiter, ILogger<TokenEndpointHandler> logger)
+internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIssuer issuer, CredentialRateLimiter limiter, ServerlessAuthTelemetry telemetry, ILogger<TokenEndpointHandler> logger)
 {
     public const string BearerType = "Bearer";
 
@@ -118,6 +118,7 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
     {
         var token = await issuer.IssueAsync(client.App!, client.Tenant!, scopes, cancellationToken);
         Log.TokenIssued(logger, client.Tenant!.Id.Value, client.App!.Id.Value, client.Secret!.Id.Value, token.Jti, token.Kid);
+        telemetry.RecordTokenIssued();
         return token;
     }
 }

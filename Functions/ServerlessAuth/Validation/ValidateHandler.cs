@@ -10,13 +10,14 @@ namespace ServerlessAuth.Validation;
 /// <c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes. A good one
 /// counts as one use against its hourly limit; a failed one counts against its client's failure budget.
 /// </summary>
-internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, AuditEventCounter auditCounter, ApiKeyFormat keyFormat, ValidationMetrics metrics, TimeProvider time)
+internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, AuditEventCounter auditCounter, ApiKeyFormat keyFormat, ServerlessAuthTelemetry telemetry, TimeProvider time)
 {
     public async Task<Results<RateLimitHeadersResult<Ok<ValidationResponse>>, ApiProblem>> ValidateAsync(
         string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var outcome = await validator.ValidateAsync(credential, requiredScopes, cancellationToken);
-        metrics.Record(credential, outcome);
+        telemetry.RecordValidation(credential, outcome, time.GetElapsedTime(started));
         if (outcome.Principal is not { } principal)
         {
             // A refusal of a known API key goes to its tenant's log (counted per interval); unknown keys have no

@@ -2,12 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessAuth.Tests.Infrastructure;
-using ServerlessAuth.Validation;
 
-namespace ServerlessAuth.Tests.Validation;
+namespace ServerlessAuth.Tests;
 
-/// <summary>Operators see validations by outcome in the <c>serverlessauth.validations</c> metric.</summary>
-public sealed class ValidationMetricsTests : IAsyncLifetime
+/// <summary>Operators see validations by outcome in metrics and every request as a trace activity.</summary>
+public sealed class ServerlessAuthTelemetryTests : IAsyncLifetime
 {
     private TestApp _app = null!;
 
@@ -25,7 +24,7 @@ public sealed class ValidationMetricsTests : IAsyncLifetime
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Name == ValidationMetrics.CounterName && ReferenceEquals(instrument.Meter.Scope, factory))
+                if (instrument.Name == ServerlessAuthTelemetry.ValidationsCounter && ReferenceEquals(instrument.Meter.Scope, factory))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -49,5 +48,25 @@ public sealed class ValidationMetricsTests : IAsyncLifetime
         Assert.Equal(3, counts.GetValueOrDefault("kind=apiKey,outcome=active"));
         Assert.Equal(1, counts.GetValueOrDefault("kind=apiKey,outcome=InvalidCredential"));
         Assert.Equal(1, counts.GetValueOrDefault("kind=apiKey,outcome=InsufficientScope"));
+    }
+
+    [Fact]
+    public async Task Requests_AreTracedAsOneActivityPerRouteForExporters()
+    {
+        var (_, key, _) = await _app.SeedAsync("owner", "a");
+        var names = new ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ServerlessAuthTelemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activity => names.Add(activity.DisplayName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        (await _app.ClientWith(key).PostAsync("/api/v1/validate", null)).Dispose();
+        (await _app.Admin().GetAsync("/api/health")).Dispose();
+
+        Assert.Contains("ServerlessAuth validate", names);
+        Assert.Contains("ServerlessAuth health", names);
     }
 }
