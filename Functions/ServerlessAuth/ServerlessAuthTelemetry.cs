@@ -40,7 +40,7 @@ internal sealed class ServerlessAuthTelemetry
 
     public void RecordValidation(string credential, ValidationOutcome outcome, TimeSpan elapsed)
     {
-        var kind = new KeyValuePair<string, object?>("kind", credential.Contains('.', StringComparison.Ordinal) ? "jwt" : "apiKey");
+        var kind = new KeyValuePair<string, object?>("kind", Tokens.CompactJws.IsJwtShaped(credential) ? "jwt" : "apiKey");
         _validations.Add(1, kind, new KeyValuePair<string, object?>("outcome", outcome.Reason?.ToString() ?? "active"));
         _validationDuration.Record(elapsed.TotalMilliseconds, kind);
     }

@@ -12,7 +12,7 @@ namespace ServerlessAuth.Tenants;
 internal sealed partial class TenantHandlers(
     TenantStore store,
     TenantDirectory directory,
-    CredentialValidator validator,
+    ApiAccessPolicy access,
     TimeProvider time,
     IOptions<ServerlessAuthOptions> options,
     ILogger<TenantHandlers> logger)
@@ -151,7 +151,7 @@ internal sealed partial class TenantHandlers(
         Name = t.Name,
         Plan = t.Plan,
         ApiEnabled = t.ApiEnabled,
-        ApiAccess = validator.HasApiAccess(t),
+        ApiAccess = access.Allows(t),
         RateLimitPerHour = t.RateLimitPerHour,
         StaleAfterDays = t.StaleAfterDays,
         AutoRevokeStale = t.AutoRevokeStale,

@@ -66,7 +66,7 @@ internal sealed class CredentialValidator(
             return ValidationOutcome.Reject(RejectionReason.Revoked, key.Id.Value);
         }
 
-        if (!HasApiAccess(tenant))
+        if (!access.Allows(tenant))
         {
             Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.ApiNotEnabled), key.Id.Value, key.Hint);
             return ValidationOutcome.Reject(RejectionReason.ApiNotEnabled, key.Id.Value);
@@ -93,8 +93,6 @@ internal sealed class CredentialValidator(
             Stale = key.IsStale(now, tenant.StaleAfterDays),
         });
     }
-
-    public bool HasApiAccess(Tenant tenant) => access.Allows(tenant);
 
     /// <summary>Drops the cached copy of a key after a local change, so this instance sees it at once.</summary>
     public void Forget(ApiKey key) => cache.Invalidate(SecretCacheKey(key.TenantId, key.SecretDigest));
