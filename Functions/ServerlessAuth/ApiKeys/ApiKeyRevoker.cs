@@ -16,8 +16,11 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
     private const int Attempts = 5;
 
     /// <summary>Revokes a key; null when it does not exist, the key as it now stands otherwise.</summary>
-    public async Task<ApiKey?> RevokeAsync(
-        TenantId tenant, ApiKeyId id, string actor, CancellationToken cancellationToken, string reasonType = AuditEventTypes.KeyRevoked, string? detail = null)
+    public Task<ApiKey?> RevokeAsync(TenantId tenant, ApiKeyId id, string actor, CancellationToken cancellationToken) =>
+        RevokeAsync(tenant, id, actor, AuditEventTypes.KeyRevoked, detail: null, cancellationToken);
+
+    /// <summary>Revokes a key, recording the event as <paramref name="reasonType"/> (e.g. an automatic revocation).</summary>
+    public async Task<ApiKey?> RevokeAsync(TenantId tenant, ApiKeyId id, string actor, string reasonType, string? detail, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -77,7 +80,7 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
             var page = await keys.ListAsync(tenant, op, status: null, time.GetUtcNow(), 100, token, cancellationToken);
             foreach (var key in page.Items.Where(k => k.Status != ApiKeyStatus.Revoked))
             {
-                if (await RevokeAsync(tenant, key.Id, actor, cancellationToken, detail: "operator removed") is not null)
+                if (await RevokeAsync(tenant, key.Id, actor, AuditEventTypes.KeyRevoked, "operator removed", cancellationToken) is not null)
                 {
                     count++;
                 }

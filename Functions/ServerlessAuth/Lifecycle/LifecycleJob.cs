@@ -200,7 +200,7 @@ internal sealed class LifecycleJob(
 
         if (tenant.AutoRevokeStale)
         {
-            var revoked = await revoker.RevokeAsync(tenantId, id, Actor, cancellationToken, AuditEventTypes.KeyAutoRevoked, $"unused for {tenant.StaleAfterDays} days");
+            var revoked = await revoker.RevokeAsync(tenantId, id, Actor, AuditEventTypes.KeyAutoRevoked, $"unused for {tenant.StaleAfterDays} days", cancellationToken);
             if (revoked?.RevokedBy == Actor)
             {
                 report.AutoRevoked++;
