@@ -65,11 +65,10 @@ internal sealed class ApiKeyHandlers(
         }
 
         var now = time.GetUtcNow();
-        var latest = now.AddDays(tenant.MaxKeyLifetimeDays);
-        var expiresAt = body.ExpiresAt ?? now.AddDays(Math.Min(tenant.DefaultKeyLifetimeDays, tenant.MaxKeyLifetimeDays));
-        if (expiresAt < now + MinLifetime || expiresAt > latest)
+        var (expiresAt, expiryProblem) = Expiry(body.ExpiresAt, tenant, now);
+        if (expiryProblem is not null)
         {
-            return ApiProblem.InvalidRequest($"expiresAt must be between 5 minutes and {tenant.MaxKeyLifetimeDays} days from now (the tenant's maximum key lifetime).", "expiresAt");
+            return expiryProblem;
         }
 
         var op = await tenants.GetOperatorAsync(tenantId, operatorId, cancellationToken);
@@ -214,10 +213,10 @@ internal sealed class ApiKeyHandlers(
                 return ApiProblem.NotFound();
             }
 
-            var expiresAt = body.ExpiresAt ?? now.AddDays(Math.Min(tenant.DefaultKeyLifetimeDays, tenant.MaxKeyLifetimeDays));
-            if (expiresAt < now + MinLifetime || expiresAt > now.AddDays(tenant.MaxKeyLifetimeDays))
+            var (expiresAt, expiryProblem) = Expiry(body.ExpiresAt, tenant, now);
+            if (expiryProblem is not null)
             {
-                return ApiProblem.InvalidRequest($"expiresAt must be between 5 minutes and {tenant.MaxKeyLifetimeDays} days from now (the tenant's maximum key lifetime).", "expiresAt");
+                return expiryProblem;
             }
 
             var secret = format.Create(tenantId);
@@ -265,6 +264,15 @@ internal sealed class ApiKeyHandlers(
         }
 
         return ApiProblem.Conflict("The key is being changed concurrently; retry.");
+    }
+
+    /// <summary>A new key's expiry: the one asked for, else the tenant's default; within 5 minutes and the tenant's maximum.</summary>
+    private static (DateTimeOffset ExpiresAt, ApiProblem? Problem) Expiry(DateTimeOffset? requested, Tenant tenant, DateTimeOffset now)
+    {
+        var expiresAt = requested ?? now.AddDays(Math.Min(tenant.DefaultKeyLifetimeDays, tenant.MaxKeyLifetimeDays));
+        return expiresAt < now + MinLifetime || expiresAt > now.AddDays(tenant.MaxKeyLifetimeDays)
+            ? (expiresAt, ApiProblem.InvalidRequest($"expiresAt must be between 5 minutes and {tenant.MaxKeyLifetimeDays} days from now (the tenant's maximum key lifetime).", "expiresAt"))
+            : (expiresAt, null);
     }
 
     internal static ApiKeyResponse ToResponse(ApiKey k, Tenant tenant, DateTimeOffset now, string? secret = null, DateTimeOffset? previousKeyExpiresAt = null) => new()
