@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -87,7 +86,7 @@ internal static class RequestReader
     public static async Task<(T? Value, ApiProblem? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken, bool optional = false)
         where T : class
     {
-        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.Limits.MaxBodyBytes;
+        var limit = BoundedBody.Limit(request);
         if (request.ContentLength > limit)
         {
             return (null, ApiProblem.PayloadTooLarge($"The body is larger than {limit} bytes."));
@@ -104,38 +103,25 @@ internal static class RequestReader
             return (null, ApiProblem.UnsupportedMediaType("The body must be application/json.").WithField("Content-Type"));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        using var body = await BoundedBody.ReadAsync(request, limit, cancellationToken);
+        if (body.TooLarge)
+        {
+            return (null, ApiProblem.PayloadTooLarge($"The body is larger than {limit} bytes."));
+        }
+
+        if (body.Length == 0)
+        {
+            return optional ? (null, null) : (null, ApiProblem.InvalidRequest("A JSON body is required."));
+        }
+
         try
         {
-            var length = 0;
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), cancellationToken)) > 0)
-            {
-                length += read;
-                if (length > limit)
-                {
-                    return (null, ApiProblem.PayloadTooLarge($"The body is larger than {limit} bytes."));
-                }
-            }
-
-            if (length == 0)
-            {
-                return optional ? (null, null) : (null, ApiProblem.InvalidRequest("A JSON body is required."));
-            }
-
-            try
-            {
-                var value = JsonSerializer.Deserialize(buffer.AsSpan(0, length), type);
-                return value is null ? (null, ApiProblem.InvalidRequest("The body must be a JSON object.")) : (value, null);
-            }
-            catch (JsonException e)
-            {
-                return (null, JsonProblem(e));
-            }
+            var value = JsonSerializer.Deserialize(body.Span, type);
+            return value is null ? (null, ApiProblem.InvalidRequest("The body must be a JSON object.")) : (value, null);
         }
-        finally
+        catch (JsonException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, JsonProblem(e));
         }
     }
 

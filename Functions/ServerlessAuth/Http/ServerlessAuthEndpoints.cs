@@ -330,7 +330,7 @@ public static class ServerlessAuthEndpoints
         HttpRequest request, string route, CancellationToken cancellationToken, Func<IServiceProvider, Caller, CancellationToken, Task<IResult>> handle) =>
         Run(request, route, cancellationToken, async (services, ct) =>
         {
-            if (CheckBodySize(request, services) is { } tooLarge)
+            if (CheckBodySize(request) is { } tooLarge)
             {
                 return tooLarge;
             }
@@ -426,9 +426,9 @@ public static class ServerlessAuthEndpoints
             : (null, ApiProblem.InvalidRequest($"{name} must be an ISO 8601 time, e.g. 2026-11-23T00:00:00Z.", name));
     }
 
-    private static ApiProblem? CheckBodySize(HttpRequest request, IServiceProvider services)
+    private static ApiProblem? CheckBodySize(HttpRequest request)
     {
-        var limit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServerlessAuthOptions>>().Value.Limits.MaxBodyBytes;
+        var limit = BoundedBody.Limit(request);
         return request.ContentLength > limit ? ApiProblem.PayloadTooLarge($"The body is larger than {limit} bytes.") : null;
     }
 

@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using ServerlessAuth.Http;
 
 namespace ServerlessAuth.Tokens;
 
@@ -43,44 +41,31 @@ internal static class OAuthRequestReader
     /// <summary>The form parameters; an error for a body too large or a repeated parameter.</summary>
     public static async Task<(IReadOnlyDictionary<string, string>? Form, OAuthError? Error)> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.Limits.MaxBodyBytes;
+        var limit = BoundedBody.Limit(request);
         if (request.ContentLength > limit)
         {
             return (null, OAuthError.InvalidRequest($"The body is larger than {limit} bytes.", 413));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
-        try
+        using var body = await BoundedBody.ReadAsync(request, limit, cancellationToken);
+        if (body.TooLarge)
         {
-            var length = 0;
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), cancellationToken)) > 0)
+            return (null, OAuthError.InvalidRequest($"The body is larger than {limit} bytes.", 413));
+        }
+
+        var form = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Span)))
+        {
+            if (values.Count != 1)
             {
-                length += read;
-                if (length > limit)
-                {
-                    return (null, OAuthError.InvalidRequest($"The body is larger than {limit} bytes.", 413));
-                }
+                // RFC 6749 §3.2: parameters MUST NOT be included more than once.
+                return (null, OAuthError.InvalidRequest($"The parameter '{Printable(name)}' is repeated."));
             }
 
-            var form = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(buffer, 0, length)))
-            {
-                if (values.Count != 1)
-                {
-                    // RFC 6749 §3.2: parameters MUST NOT be included more than once.
-                    return (null, OAuthError.InvalidRequest($"The parameter '{Printable(name)}' is repeated."));
-                }
-
-                form[name] = values[0] ?? "";
-            }
-
-            return (form, null);
+            form[name] = values[0] ?? "";
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+
+        return (form, null);
     }
 
     /// <summary>
