@@ -56,6 +56,9 @@ internal static partial class Log
     [LoggerMessage(1304, LogLevel.Warning, "Lost a write race on app {AppId} of tenant {TenantId}; retrying")]
     public static partial void AppWriteConflict(ILogger logger, string tenantId, string appId);
 
+    [LoggerMessage(1305, LogLevel.Information, "App {AppId} of tenant {TenantId} reached its expiry")]
+    public static partial void AppExpired(ILogger logger, string tenantId, string appId);
+
     [LoggerMessage(1400, LogLevel.Information, "Token {Jti} issued to app {AppId} of tenant {TenantId} (secret {SecretId}, signing key {Kid})")]
     public static partial void TokenIssued(ILogger logger, string tenantId, string appId, string secretId, string jti, string kid);
 

@@ -193,6 +193,12 @@ public sealed class LifecycleOptions
 {
     /// <summary>Days a revoked or expired key is kept (visible as such) before it is deleted. Default 30.</summary>
     public int RetentionDays { get; set; } = 30;
+
+    /// <summary>
+    /// Days an audit event (including daily usage counts) is kept before the lifecycle job deletes it. Default 365;
+    /// between 1 and 3650.
+    /// </summary>
+    public int AuditRetentionDays { get; set; } = 365;
 }
 
 /// <summary>Usage tracking: last-used times and daily counts are coalesced in memory and written once per interval.</summary>

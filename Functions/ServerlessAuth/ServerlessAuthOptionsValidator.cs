@@ -94,6 +94,11 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:Lifecycle:RetentionDays must be between 1 and 3650.");
         }
 
+        if (options.Lifecycle.AuditRetentionDays is < 1 or > 3650)
+        {
+            errors.Add("ServerlessAuth:Lifecycle:AuditRetentionDays must be between 1 and 3650.");
+        }
+
         if (options.Usage.FlushInterval < TimeSpan.FromSeconds(1) || options.Usage.FlushInterval > TimeSpan.FromHours(1))
         {
             errors.Add("ServerlessAuth:Usage:FlushInterval must be between 1 second and 1 hour.");

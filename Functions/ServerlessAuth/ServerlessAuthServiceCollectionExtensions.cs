@@ -76,7 +76,9 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<ApiKeyRevoker>();
         services.TryAddSingleton<AuditStore>();
         services.TryAddSingleton<DueStore>();
+        services.TryAddSingleton<AuditRetention>();
         services.TryAddSingleton<LifecycleSchedule>();
+        services.TryAddSingleton<AppLifecycleSteps>();
         services.TryAddSingleton<LifecycleJob>();
         services.TryAddSingleton(sp => new LifecycleRunner(sp.GetRequiredService<LifecycleJob>(), sp.GetRequiredService<ILogger<LifecycleRunner>>()));
         services.TryAddSingleton<UsageRecorder>();

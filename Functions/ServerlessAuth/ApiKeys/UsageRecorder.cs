@@ -21,6 +21,7 @@ namespace ServerlessAuth.ApiKeys;
 internal sealed class UsageRecorder(
     ApiKeyStore keys,
     AuditStore audit,
+    AuditRetention retention,
     LifecycleSchedule schedule,
     TenantDirectory directory,
     ILogger<UsageRecorder> logger)
@@ -88,6 +89,7 @@ internal sealed class UsageRecorder(
     private async Task<bool> WriteAsync(
         TenantId tenantId, ApiKeyId keyId, ApiKey key, DateTimeOffset lastUsed, IReadOnlyDictionary<string, long> counts, CancellationToken cancellationToken)
     {
+        await retention.TrackAsync(tenantId, cancellationToken);
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var actions = new List<Azure.Data.Tables.TableTransactionAction>();

@@ -5,10 +5,11 @@ using ServerlessAuth.Tenants;
 
 namespace ServerlessAuth.Apps;
 
-/// <summary>Stored status of an app registration. Revocation is terminal.</summary>
+/// <summary>Status of an app registration. Revocation and expiry are terminal.</summary>
 internal enum AppStatus
 {
     Active,
+    Expired,
     Revoked,
 }
 
@@ -32,9 +33,28 @@ internal sealed record App
     public required string CreatedBy { get; init; }
     public DateTimeOffset? RevokedAt { get; init; }
     public string? RevokedBy { get; init; }
+
+    /// <summary>When the registration itself ends (null: it does not; its secrets expire on their own).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
     public ETag ETag { get; init; }
 
     public IEnumerable<AppSecret> ActiveSecrets(DateTimeOffset now) => Secrets.Where(s => s.IsActive(now));
+
+    /// <summary>
+    /// The status at <paramref name="now"/>: an app past its expiry is expired whether or not the lifecycle job has
+    /// marked it yet, so enforcement never waits for the job.
+    /// </summary>
+    public AppStatus EffectiveStatus(DateTimeOffset now) =>
+        Status == AppStatus.Active && ExpiresAt <= now ? AppStatus.Expired : Status;
+
+    /// <summary>When the app ended (revoked or expired), for the purge after the retention period.</summary>
+    public DateTimeOffset? EndedAt(DateTimeOffset now) => EffectiveStatus(now) switch
+    {
+        AppStatus.Revoked => RevokedAt ?? now,
+        AppStatus.Expired => ExpiresAt ?? now,
+        _ => null,
+    };
 }
 
 /// <summary>One App Secret as stored: its id, the SHA-256 of the secret, its expiry.</summary>

@@ -14,6 +14,12 @@ public sealed class CreateAppRequest
 
     /// <summary>Expiry of the first App Secret; default and maximum: the tenant's maximum key lifetime.</summary>
     public DateTimeOffset? SecretExpiresAt { get; init; }
+
+    /// <summary>
+    /// When the registration itself ends (at least 5 minutes ahead); omitted, it does not (its secrets still expire).
+    /// From then on its secrets and tokens stop working, as if revoked.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
 }
 
 /// <summary>Optional body of <c>POST /api/v1/tenants/{tenantId}/apps/{appId}/secrets</c>.</summary>
@@ -47,11 +53,14 @@ public sealed class AppResponse
     /// <summary>Scopes the app's tokens may carry.</summary>
     public required IReadOnlyCollection<string> Scopes { get; init; }
 
-    /// <summary><c>active</c> or <c>revoked</c>.</summary>
+    /// <summary><c>active</c>, <c>expired</c> (past <see cref="ExpiresAt"/>) or <c>revoked</c>.</summary>
     public required string Status { get; init; }
 
     /// <summary>Creation time.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the registration ends (null: it does not).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
 
     /// <summary>Revocation time.</summary>
     public DateTimeOffset? RevokedAt { get; init; }

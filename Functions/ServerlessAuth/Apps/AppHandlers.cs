@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Http;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Security;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
@@ -16,6 +18,7 @@ internal sealed class AppHandlers(
     AppStore store,
     AppDirectory directory,
     TenantStore tenants,
+    LifecycleSchedule schedule,
     TimeProvider time,
     ILogger<AppHandlers> logger)
 {
@@ -67,6 +70,11 @@ internal sealed class AppHandlers(
             return expiryProblem;
         }
 
+        if (body.ExpiresAt is { } appExpiresAt && appExpiresAt < now + ApiKeys.ApiKeyHandlers.MinLifetime)
+        {
+            return ApiProblem.InvalidRequest("expiresAt must be at least 5 minutes from now (omit it for an app that does not expire).", "expiresAt");
+        }
+
         var secretText = AppSecretFormat.Create();
         var secret = new AppSecret { Id = AppSecretId.New(), Digest = SecretDigest.Compute(secretText), CreatedAt = now, ExpiresAt = expiresAt };
         var app = new App
@@ -80,9 +88,12 @@ internal sealed class AppHandlers(
             Secrets = [secret],
             CreatedAt = now,
             CreatedBy = caller.Actor,
+            ExpiresAt = body.ExpiresAt,
         };
 
-        if (await store.AddAsync(app, cancellationToken) != WriteOutcome.Done)
+        // Indexed before it exists, so that the lifecycle job always finds it (see LifecycleSchedule).
+        await schedule.TrackAppAsync(app, tenant, cancellationToken);
+        if (await store.AddAsync(app, Event(app, AuditEventTypes.AppCreated, now, caller, secret.Id), cancellationToken) != WriteOutcome.Done)
         {
             return ApiProblem.Conflict("App id collision; retry.");
         }
@@ -147,8 +158,10 @@ internal sealed class AppHandlers(
                 return TypedResults.Ok(ToResponse(app, now));
             }
 
+            // An expired app can still be revoked (it then ends as revoked, for the record). Its purge is indexed first.
             var revoked = app with { Status = AppStatus.Revoked, RevokedAt = now, RevokedBy = caller.Actor };
-            var outcome = await store.ReplaceAsync(revoked, cancellationToken);
+            await schedule.TrackEndAsync(tenantId, AppCredential.Of(id), now, cancellationToken);
+            var outcome = await store.ReplaceAsync(revoked, Event(app, AuditEventTypes.AppRevoked, now, caller), cancellationToken);
             if (outcome == WriteOutcome.NotFound)
             {
                 return ApiProblem.NotFound();
@@ -190,12 +203,12 @@ internal sealed class AppHandlers(
                 return ApiProblem.NotFound();
             }
 
-            if (app.Status == AppStatus.Revoked)
+            var now = time.GetUtcNow();
+            if (app.EffectiveStatus(now) != AppStatus.Active)
             {
-                return ApiProblem.Conflict("The app has been revoked; register a new app.");
+                return ApiProblem.Conflict($"The app is {app.EffectiveStatus(now).ToString().ToLowerInvariant()}; register a new app.");
             }
 
-            var now = time.GetUtcNow();
             var active = app.ActiveSecrets(now).ToList();
             if (active.Count >= App.MaxActiveSecrets)
             {
@@ -212,7 +225,9 @@ internal sealed class AppHandlers(
             var secret = new AppSecret { Id = AppSecretId.New(), Digest = SecretDigest.Compute(secretText), CreatedAt = now, ExpiresAt = expiresAt };
 
             // Expired secrets are dropped on the way: they can never authenticate again.
-            var outcome = await store.ReplaceAsync(app with { Secrets = [.. active, secret] }, cancellationToken);
+            await schedule.TrackAppSecretAsync(app, secret, tenant, cancellationToken);
+            var outcome = await store.ReplaceAsync(
+                app with { Secrets = [.. active, secret] }, Event(app, AuditEventTypes.AppSecretAdded, now, caller, secret.Id), cancellationToken);
             if (outcome == WriteOutcome.NotFound)
             {
                 return ApiProblem.NotFound();
@@ -251,12 +266,13 @@ internal sealed class AppHandlers(
             }
 
             var now = time.GetUtcNow();
-            if (app.Status == AppStatus.Active && secret.IsActive(now) && app.ActiveSecrets(now).Count() == 1)
+            if (app.EffectiveStatus(now) == AppStatus.Active && secret.IsActive(now) && app.ActiveSecrets(now).Count() == 1)
             {
                 return ApiProblem.Conflict("This is the app's only active secret: add another first (rotation never leaves zero), or revoke the app.");
             }
 
-            var outcome = await store.ReplaceAsync(app with { Secrets = [.. app.Secrets.Where(s => s.Id != secretId)] }, cancellationToken);
+            var outcome = await store.ReplaceAsync(
+                app with { Secrets = [.. app.Secrets.Where(s => s.Id != secretId)] }, Event(app, AuditEventTypes.AppSecretRemoved, now, caller, secretId), cancellationToken);
             if (outcome == WriteOutcome.NotFound)
             {
                 return ApiProblem.NotFound();
@@ -274,6 +290,16 @@ internal sealed class AppHandlers(
 
         return ApiProblem.Conflict("The app is being changed concurrently; retry.");
     }
+
+    private static AuditEvent Event(App app, string type, DateTimeOffset at, Caller caller, AppSecretId? secret = null) => new()
+    {
+        TenantId = app.TenantId,
+        At = at,
+        Type = type,
+        Actor = caller.Actor,
+        CredentialId = app.Id.Value,
+        RelatedCredentialId = secret?.Value,
+    };
 
     private static ApiProblem? CheckDescription(string? value) =>
         string.IsNullOrWhiteSpace(value) || value.Length > App.MaxDescriptionLength || value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t')
@@ -298,8 +324,9 @@ internal sealed class AppHandlers(
         Name = a.Name,
         Description = a.Description,
         Scopes = [.. a.Scopes],
-        Status = a.Status.ToString().ToLowerInvariant(),
+        Status = a.EffectiveStatus(now).ToString().ToLowerInvariant(),
         CreatedAt = a.CreatedAt,
+        ExpiresAt = a.ExpiresAt,
         RevokedAt = a.RevokedAt,
         Secrets = [.. a.Secrets.Select(s => ToResponse(s, now))],
     };

@@ -13,6 +13,9 @@ internal enum ClientRejection
     /// <summary>The secret matched, but the app (or its tenant) was revoked.</summary>
     AppRevoked,
 
+    /// <summary>The secret matched, but the app reached its expiry.</summary>
+    AppExpired,
+
     /// <summary>The secret matched, but it has expired.</summary>
     SecretExpired,
 
@@ -74,12 +77,18 @@ internal sealed class ClientAuthenticator(AppDirectory apps, TenantDirectory ten
         }
 
         // From here on the secret matched: revealing the app's state to its holder is safe.
-        if (app.Status == AppStatus.Revoked || tenant is null)
+        var now = time.GetUtcNow();
+        if (app.EffectiveStatus(now) == AppStatus.Revoked || tenant is null)
         {
             return ClientAuthentication.Reject(ClientRejection.AppRevoked, app);
         }
 
-        if (!matched.IsActive(time.GetUtcNow()))
+        if (app.EffectiveStatus(now) == AppStatus.Expired)
+        {
+            return ClientAuthentication.Reject(ClientRejection.AppExpired, app);
+        }
+
+        if (!matched.IsActive(now))
         {
             return ClientAuthentication.Reject(ClientRejection.SecretExpired, app);
         }

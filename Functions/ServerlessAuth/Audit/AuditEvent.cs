@@ -26,6 +26,27 @@ public static class AuditEventTypes
     /// <summary>A key expires within the tenant's <c>expiringSoonDays</c>; recorded once per key.</summary>
     public const string KeyExpiringSoon = "key.expiringSoon";
 
+    /// <summary>An app was registered (actor: who registered it; <c>relatedCredentialId</c>: its first secret).</summary>
+    public const string AppCreated = "app.created";
+
+    /// <summary>An app was revoked: its secrets and tokens stop working.</summary>
+    public const string AppRevoked = "app.revoked";
+
+    /// <summary>An app reached its <c>expiresAt</c> (marked by the lifecycle job).</summary>
+    public const string AppExpired = "app.expired";
+
+    /// <summary>A secret was added to an app (<c>relatedCredentialId</c>: the secret id).</summary>
+    public const string AppSecretAdded = "app.secretAdded";
+
+    /// <summary>A secret was removed from an app.</summary>
+    public const string AppSecretRemoved = "app.secretRemoved";
+
+    /// <summary>An app secret expires within the tenant's <c>expiringSoonDays</c>; recorded once per secret.</summary>
+    public const string AppSecretExpiringSoon = "app.secretExpiringSoon";
+
+    /// <summary>An app secret reached its expiry (recorded by the lifecycle job).</summary>
+    public const string AppSecretExpired = "app.secretExpired";
+
     /// <summary>Validations of one credential that failed for one reason, counted over a flush interval.</summary>
     public const string ValidationFailed = "validation.failed";
 

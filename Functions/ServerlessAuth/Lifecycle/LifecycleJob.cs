@@ -10,8 +10,9 @@ namespace ServerlessAuth.Lifecycle;
 
 /// <summary>
 /// The lifecycle job: marks keys past expiry expired, records "expiring soon" once per key, flags stale keys and
-/// revokes them where the tenant says so, deletes ended keys after the retention period, forgets revoked token ids
-/// once their tokens have expired, and rotates the JWT signing key when it is due.
+/// revokes them where the tenant says so, deletes ended keys after the retention period, does the same for apps and
+/// their secrets (<see cref="AppLifecycleSteps"/>), deletes audit events past the audit retention period, forgets
+/// revoked token ids once their tokens have expired, and rotates the JWT signing key when it is due.
 /// </summary>
 /// <remarks>
 /// It reads only the index partitions of the days since its last complete run, up to now (see
@@ -31,6 +32,8 @@ internal sealed class LifecycleJob(
     RevokedTokenStore revokedTokens,
     SigningKeyRing signingKeys,
     CredentialRateLimiter limiter,
+    AppLifecycleSteps appSteps,
+    AuditRetention auditRetention,
     ServerlessAuthTelemetry telemetry,
     TimeProvider time,
     ILogger<LifecycleJob> logger)
@@ -94,14 +97,30 @@ internal sealed class LifecycleJob(
     {
         try
         {
-            if (ApiKeyId.TryParse(entry.CredentialId, out var keyId))
+            if (entry.Kind == DueKind.AuditPurge)
+            {
+                report.AuditEventsPurged += await audit.PurgeBeforeAsync(entry.TenantId, now - auditRetention.Retention, cancellationToken);
+            }
+            else if (entry.Kind == DueKind.StalePolicy)
+            {
+                await ReindexStaleAsync(entry.TenantId, now, report, cancellationToken);
+            }
+            else if (AppCredential.TryParse(entry.CredentialId, out var appId, out var secretId))
+            {
+                if (!await appSteps.ProcessAsync(entry, appId, secretId, now, report, cancellationToken))
+                {
+                    return;
+                }
+            }
+            else if (ApiKeyId.TryParse(entry.CredentialId, out var keyId))
             {
                 var done = entry.Kind switch
                 {
                     DueKind.Expire => await ExpireAsync(entry.TenantId, keyId, now, report, cancellationToken),
                     DueKind.ExpiringSoon => await NotifyExpiringSoonAsync(entry, keyId, now, report, cancellationToken),
                     DueKind.Stale => await CheckStaleAsync(entry.TenantId, keyId, now, report, cancellationToken),
-                    _ => await PurgeAsync(entry.TenantId, keyId, now, report, cancellationToken),
+                    DueKind.Purge => await PurgeAsync(entry.TenantId, keyId, now, report, cancellationToken),
+                    _ => true,
                 };
                 if (!done)
                 {
@@ -164,12 +183,15 @@ internal sealed class LifecycleJob(
         }
 
         // Deterministic row: a second run (or a retry after a crash) writes the same event, which exists already.
-        await audit.AddAsync(Event(entry.TenantId, key, AuditEventTypes.KeyExpiringSoon, entry.DueAt) with
+        if (await audit.AddAsync(Event(entry.TenantId, key, AuditEventTypes.KeyExpiringSoon, entry.DueAt) with
         {
             Detail = $"expires at {key.ExpiresAt:O}",
             OnceKey = "soon|" + id.Value,
-        }, cancellationToken);
-        report.ExpiringSoon++;
+        }, cancellationToken))
+        {
+            report.ExpiringSoon++;
+        }
+
         return true;
     }
 
@@ -191,12 +213,15 @@ internal sealed class LifecycleJob(
         }
 
         var idleSince = key.LastUsedAt ?? key.CreatedAt;
-        await audit.AddAsync(Event(tenantId, key, AuditEventTypes.KeyStale, LifecycleSchedule.StaleAt(key, tenant)) with
+        // Recorded once per idle period, also when a shortened policy left an older entry for the same key.
+        if (await audit.AddAsync(Event(tenantId, key, AuditEventTypes.KeyStale, LifecycleSchedule.StaleAt(key, tenant)) with
         {
             Detail = $"unused since {idleSince:O}",
             OnceKey = $"stale|{id.Value}|{idleSince.UtcTicks}",
-        }, cancellationToken);
-        report.FlaggedStale++;
+        }, cancellationToken))
+        {
+            report.FlaggedStale++;
+        }
 
         if (tenant.AutoRevokeStale)
         {
@@ -208,6 +233,26 @@ internal sealed class LifecycleJob(
         }
 
         return true;
+    }
+
+    /// <summary>The tenant shortened its stale-after days: every active key's staleness entry is written at its new date.</summary>
+    private async Task ReindexStaleAsync(TenantId tenantId, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    {
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return;
+        }
+
+        string? token = null;
+        do
+        {
+            var page = await keys.ListAsync(tenantId, null, ApiKeyStatus.Active, now, 100, token, cancellationToken);
+            await Task.WhenAll(page.Items.Select(key => schedule.TrackStaleAsync(key, tenant, cancellationToken)));
+            report.KeysReindexed += page.Items.Count;
+            ContinuationToken.TryDecode(page.ContinuationToken, out token);
+        }
+        while (token is not null);
     }
 
     private async Task<bool> PurgeAsync(TenantId tenant, ApiKeyId id, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)

@@ -15,7 +15,13 @@ public sealed class LifecycleReport
     /// <summary>Keys marked expired.</summary>
     public int Expired { get; set; }
 
-    /// <summary>"Expiring soon" events recorded.</summary>
+    /// <summary>Apps marked expired (past their <c>expiresAt</c>).</summary>
+    public int AppsExpired { get; set; }
+
+    /// <summary>App secrets past their expiry, recorded once each (<c>app.secretExpired</c>).</summary>
+    public int AppSecretsExpired { get; set; }
+
+    /// <summary>"Expiring soon" events recorded (keys and app secrets).</summary>
     public int ExpiringSoon { get; set; }
 
     /// <summary>Keys flagged stale.</summary>
@@ -24,8 +30,14 @@ public sealed class LifecycleReport
     /// <summary>Stale keys revoked by tenant policy.</summary>
     public int AutoRevoked { get; set; }
 
-    /// <summary>Revoked or expired keys deleted after the retention period.</summary>
+    /// <summary>Revoked or expired keys and apps, and expired app secrets, deleted after the retention period.</summary>
     public int Purged { get; set; }
+
+    /// <summary>Active keys whose staleness entry moved because their tenant shortened <c>staleAfterDays</c>.</summary>
+    public int KeysReindexed { get; set; }
+
+    /// <summary>Audit events deleted after the audit retention period.</summary>
+    public int AuditEventsPurged { get; set; }
 
     /// <summary>Revoked token ids forgotten because their tokens have expired.</summary>
     public int RevokedTokensPurged { get; set; }
@@ -40,7 +52,7 @@ public sealed class LifecycleReport
 /// <summary>One item a run could not process.</summary>
 public sealed class LifecycleFailure
 {
-    /// <summary>The step (<c>expire</c>, <c>expiringSoon</c>, <c>stale</c>, <c>purge</c>).</summary>
+    /// <summary>The step (<c>Expire</c>, <c>ExpiringSoon</c>, <c>Stale</c>, <c>Purge</c>, <c>AuditPurge</c>, or a whole-run step).</summary>
     public required string Step { get; init; }
 
     /// <summary>Tenant id.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Apps;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 
@@ -52,15 +53,63 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
         await due.DeleteAsync(previous, cancellationToken);
     }
 
-    /// <summary>(Re)writes a key's staleness entry at the date it becomes stale under the tenant's current policy.</summary>
-    public Task TrackStaleAsync(ApiKey key, Tenant tenant, CancellationToken cancellationToken) =>
-        PutAllAsync([new DueEntry(DueKind.Stale, StaleAt(key, tenant), key.TenantId, key.Id.Value)], cancellationToken);
+    /// <summary>
+    /// (Re)writes a key's staleness entry at the date it becomes stale under the tenant's current policy, or now if
+    /// that date has passed (a run never reads days before its cursor).
+    /// </summary>
+    public Task TrackStaleAsync(ApiKey key, Tenant tenant, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var staleAt = StaleAt(key, tenant);
+        return PutAllAsync([new DueEntry(DueKind.Stale, staleAt < now ? now : staleAt, key.TenantId, key.Id.Value)], cancellationToken);
+    }
+
+    /// <summary>
+    /// A tenant shortened <c>staleAfterDays</c>: the next run re-indexes its active keys at their new dates (the
+    /// entries at the old, later dates then find the key flagged already). Lengthening needs nothing: an entry that
+    /// comes due early finds the key not stale and moves it.
+    /// </summary>
+    public Task TrackStalePolicyAsync(TenantId tenant, CancellationToken cancellationToken) =>
+        PutAllAsync([new DueEntry(DueKind.StalePolicy, time.GetUtcNow(), tenant, StalePolicyCredential)], cancellationToken);
+
+    public const string StalePolicyCredential = "policy";
 
     /// <summary>A key that ended (revoked or expired) is deleted after the retention period.</summary>
     public Task TrackEndAsync(TenantId tenant, string credentialId, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
         PutAllAsync([new DueEntry(DueKind.Purge, endedAt + Retention, tenant, credentialId)], cancellationToken);
 
+    /// <summary>
+    /// A new app: its own expiry (when it has one) and, per secret, the expiry and "expiring soon" entries. Secrets
+    /// are indexed as <c>{appId}:{secretId}</c> (see <see cref="AppCredential"/>).
+    /// </summary>
+    public async Task TrackAppAsync(App app, Tenant tenant, CancellationToken cancellationToken)
+    {
+        var entries = app.Secrets.SelectMany(s => SecretEntries(app, s, tenant)).ToList();
+        if (app.ExpiresAt is { } expiresAt)
+        {
+            entries.Add(new(DueKind.Expire, expiresAt, app.TenantId, AppCredential.Of(app.Id)));
+        }
+
+        await PutAllAsync(entries, cancellationToken);
+    }
+
+    /// <summary>A secret added to an app: its expiry and "expiring soon" entries.</summary>
+    public Task TrackAppSecretAsync(App app, AppSecret secret, Tenant tenant, CancellationToken cancellationToken) =>
+        PutAllAsync([.. SecretEntries(app, secret, tenant)], cancellationToken);
+
     public static DateTimeOffset StaleAt(ApiKey key, Tenant tenant) => (key.LastUsedAt ?? key.CreatedAt).AddDays(tenant.StaleAfterDays);
+
+    private IEnumerable<DueEntry> SecretEntries(App app, AppSecret secret, Tenant tenant)
+    {
+        var id = AppCredential.Of(app.Id, secret.Id);
+        yield return new(DueKind.Expire, secret.ExpiresAt, app.TenantId, id);
+        if (tenant.ExpiringSoonDays > 0)
+        {
+            var now = time.GetUtcNow();
+            var soon = secret.ExpiresAt.AddDays(-tenant.ExpiringSoonDays);
+            yield return new(DueKind.ExpiringSoon, soon < now ? now : soon, app.TenantId, id);
+        }
+    }
 
     private async Task PutAllAsync(IReadOnlyList<DueEntry> entries, CancellationToken cancellationToken)
     {

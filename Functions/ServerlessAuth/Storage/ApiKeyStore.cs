@@ -12,7 +12,7 @@ namespace ServerlessAuth.Storage;
 /// Both are written in one entity-group transaction, so they never disagree; the <c>key|</c> row's ETag guards
 /// every state change.
 /// </summary>
-internal sealed class ApiKeyStore(TableStorage storage)
+internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention)
 {
     private const string KeyRowPrefix = "key|";
     private const string KeyRowEnd = "key}";
@@ -21,6 +21,7 @@ internal sealed class ApiKeyStore(TableStorage storage)
     /// <summary>Stores a new key and the event that records it: all rows or none.</summary>
     public async Task<WriteOutcome> AddAsync(ApiKey key, AuditEvent audit, CancellationToken cancellationToken)
     {
+        await retention.TrackAsync(key.TenantId, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         return await StoreWrites.SubmitAsync(table, [.. AddActions(key), AuditStore.AddAction(audit)], cancellationToken);
     }
@@ -46,6 +47,11 @@ internal sealed class ApiKeyStore(TableStorage storage)
     /// </summary>
     public async Task<WriteOutcome> ReplaceAsync(ApiKey key, AuditEvent? audit, CancellationToken cancellationToken)
     {
+        if (audit is not null)
+        {
+            await retention.TrackAsync(key.TenantId, cancellationToken);
+        }
+
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         IReadOnlyList<TableTransactionAction> actions = audit is null ? [.. ReplaceActions(key)] : [.. ReplaceActions(key), AuditStore.AddAction(audit)];
         return await StoreWrites.SubmitAsync(table, actions, cancellationToken);
@@ -57,6 +63,7 @@ internal sealed class ApiKeyStore(TableStorage storage)
     /// </summary>
     public async Task<WriteOutcome> RotateAsync(ApiKey previous, ApiKey next, AuditEvent audit, CancellationToken cancellationToken)
     {
+        await retention.TrackAsync(previous.TenantId, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. AddActions(next), AuditStore.AddAction(audit)], cancellationToken);
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Azure;
 using Azure.Data.Tables;
 using ServerlessAuth.Apps;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Tenants;
 
 namespace ServerlessAuth.Storage;
@@ -13,7 +14,7 @@ namespace ServerlessAuth.Storage;
 /// one point read and every change is one ETag-guarded replace. Beside it, the <c>AppIndex</c> table holds the
 /// immutable pointer app id → tenant id (PK = app id), written before the app row and never changed.
 /// </summary>
-internal sealed class AppStore(TableStorage storage)
+internal sealed class AppStore(TableStorage storage, AuditRetention retention)
 {
     private const string AppRowPrefix = "app|";
     private const string AppRowEnd = "app}";
@@ -28,23 +29,26 @@ internal sealed class AppStore(TableStorage storage)
     }
 
     /// <summary>
-    /// Stores a new app: index first, then the app row. A failure in between leaves an index row pointing at no
-    /// app, which answers like an unknown app; the secret is shown only once both are written.
+    /// Stores a new app: index first, then the app row together with the event that records it (one transaction).
+    /// A failure in between leaves an index row pointing at no app, which answers like an unknown app; the secret
+    /// is shown only once both are written.
     /// </summary>
-    public async Task<WriteOutcome> AddAsync(App app, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> AddAsync(App app, AuditEvent audit, CancellationToken cancellationToken)
     {
         var index = await storage.GetAsync(TableStorage.AppIndex, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         try
         {
             await index.AddEntityAsync(new TableEntity(app.Id.Value, IndexRow) { ["TenantId"] = app.TenantId.Value }, cancellationToken);
-            await table.AddEntityAsync(ToEntity(app), cancellationToken);
-            return WriteOutcome.Done;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
             return WriteOutcome.Conflict;
         }
+
+        await retention.TrackAsync(app.TenantId, cancellationToken);
+        return await StoreWrites.SubmitAsync(
+            table, [new TableTransactionAction(TableTransactionActionType.Add, ToEntity(app)), AuditStore.AddAction(audit)], cancellationToken);
     }
 
     public async Task<App?> GetAsync(TenantId tenant, AppId id, CancellationToken cancellationToken)
@@ -54,11 +58,49 @@ internal sealed class AppStore(TableStorage storage)
         return response.HasValue ? ToApp(response.Value!) : null;
     }
 
-    /// <summary>Replaces an app read through <see cref="GetAsync"/>, only if it is unchanged since.</summary>
-    public async Task<WriteOutcome> ReplaceAsync(App app, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces an app read through <see cref="GetAsync"/>, only if it is unchanged since, together with the event
+    /// that records the change (one transaction: both or neither).
+    /// </summary>
+    public async Task<WriteOutcome> ReplaceAsync(App app, AuditEvent? audit, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        return await StoreWrites.ReplaceAsync(table, ToEntity(app), app.ETag, cancellationToken);
+        if (audit is null)
+        {
+            return await StoreWrites.ReplaceAsync(table, ToEntity(app), app.ETag, cancellationToken);
+        }
+
+        await retention.TrackAsync(app.TenantId, cancellationToken);
+        return await StoreWrites.SubmitAsync(
+            table, [new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(app), app.ETag), AuditStore.AddAction(audit)], cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes an ended app read through <see cref="GetAsync"/> (only if unchanged since), then its id pointer. A
+    /// failure in between leaves a pointer to no app, which answers like an unknown app.
+    /// </summary>
+    public async Task<WriteOutcome> DeleteAsync(App app, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        try
+        {
+            await table.DeleteEntityAsync(app.TenantId.Value, AppRowPrefix + app.Id.Value, app.ETag, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return e.Status == 404 ? WriteOutcome.NotFound : WriteOutcome.Conflict;
+        }
+
+        var index = await storage.GetAsync(TableStorage.AppIndex, cancellationToken);
+        try
+        {
+            await index.DeleteEntityAsync(app.Id.Value, IndexRow, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+        }
+
+        return WriteOutcome.Done;
     }
 
     public async Task<Page<App>> ListAsync(TenantId tenant, int pageSize, string? storageToken, CancellationToken cancellationToken)
@@ -82,6 +124,7 @@ internal sealed class AppStore(TableStorage storage)
         ["CreatedBy"] = a.CreatedBy,
         ["RevokedAt"] = a.RevokedAt,
         ["RevokedBy"] = a.RevokedBy,
+        ["ExpiresAt"] = a.ExpiresAt,
     };
 
     private static App ToApp(TableEntity e)
@@ -107,6 +150,7 @@ internal sealed class AppStore(TableStorage storage)
             CreatedBy = e.GetString("CreatedBy") ?? "",
             RevokedAt = e.GetDateTimeOffset("RevokedAt"),
             RevokedBy = e.GetString("RevokedBy"),
+            ExpiresAt = e.GetDateTimeOffset("ExpiresAt"),
             ETag = e.ETag,
         };
     }

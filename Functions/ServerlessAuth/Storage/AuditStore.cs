@@ -11,7 +11,7 @@ namespace ServerlessAuth.Storage;
 /// The audit and usage log, in the tenant's partition of the <c>Tenants</c> table (so that an event can be written
 /// in the same transaction as the change it records): row <c>audit|{inverted ticks}|{suffix}</c>, newest first.
 /// </summary>
-internal sealed class AuditStore(TableStorage storage)
+internal sealed class AuditStore(TableStorage storage, AuditRetention retention)
 {
     private const string Prefix = "audit|";
     private const string End = "audit}";
@@ -21,17 +21,76 @@ internal sealed class AuditStore(TableStorage storage)
     public static string RowKey(DateTimeOffset at, string suffix) =>
         Prefix + (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "|" + suffix;
 
-    /// <summary>Records an event on its own; an event recorded once already (same <see cref="AuditEvent.OnceKey"/>) is left as is.</summary>
-    public async Task AddAsync(AuditEvent e, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records an event on its own; an event recorded once already (same <see cref="AuditEvent.OnceKey"/>) is left
+    /// as is. True when this call recorded it.
+    /// </summary>
+    public async Task<bool> AddAsync(AuditEvent e, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        await retention.TrackAsync(e.TenantId, cancellationToken);
         try
         {
             await table.AddEntityAsync(ToEntity(e), cancellationToken);
+            return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
+            return false;
         }
+    }
+
+    /// <summary>
+    /// Deletes the tenant's events dated before <paramref name="cutoff"/> (a contiguous range of its partition:
+    /// rows are newest first), 100 per transaction. Returns how many were deleted.
+    /// </summary>
+    public async Task<int> PurgeBeforeAsync(TenantId tenant, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var lower = Prefix + (DateTimeOffset.MaxValue.UtcTicks - cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {lower} and RowKey lt {End}");
+        var batch = new List<TableTransactionAction>(StoreWrites.MaxTransactionActions);
+        var deleted = 0;
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
+            if (batch.Count == StoreWrites.MaxTransactionActions)
+            {
+                deleted += await DeleteAllAsync(table, batch, cancellationToken);
+                batch.Clear();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            deleted += await DeleteAllAsync(table, batch, cancellationToken);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>One transaction; if a row vanished meanwhile (an overlapping run), the rest one by one.</summary>
+    private static async Task<int> DeleteAllAsync(TableClient table, List<TableTransactionAction> deletes, CancellationToken cancellationToken)
+    {
+        if (await StoreWrites.SubmitAsync(table, deletes, cancellationToken) == WriteOutcome.Done)
+        {
+            return deletes.Count;
+        }
+
+        var deleted = 0;
+        foreach (var action in deletes)
+        {
+            try
+            {
+                await table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
+                deleted++;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+        }
+
+        return deleted;
     }
 
     /// <summary>The current count of a counted row (daily usage) and its ETag, to add to it in a transaction.</summary>

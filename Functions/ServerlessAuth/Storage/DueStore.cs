@@ -10,8 +10,14 @@ internal enum DueKind
 {
     Expire,
     ExpiringSoon,
+
+    /// <summary>A tenant shortened <c>staleAfterDays</c>: its active keys' staleness entries move earlier (before <see cref="Stale"/> is read).</summary>
+    StalePolicy,
     Stale,
     Purge,
+
+    /// <summary>A tenant's audit events written on one day reach the audit retention period.</summary>
+    AuditPurge,
 }
 
 /// <summary>One index entry: credential <see cref="CredentialId"/> of <see cref="TenantId"/> is due at <see cref="DueAt"/>.</summary>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessAuth.Http;
+using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Validation;
 
@@ -13,6 +14,7 @@ internal sealed partial class TenantHandlers(
     TenantStore store,
     TenantDirectory directory,
     ApiAccessPolicy access,
+    LifecycleSchedule schedule,
     TimeProvider time,
     IOptions<ServerlessAuthOptions> options,
     ILogger<TenantHandlers> logger)
@@ -126,6 +128,12 @@ internal sealed partial class TenantHandlers(
             if (Check(updated) is { } problem)
             {
                 return problem;
+            }
+
+            if (updated.StaleAfterDays < current.StaleAfterDays)
+            {
+                // Indexed before the change, like every lifecycle entry: the job re-indexes the keys at their new dates.
+                await schedule.TrackStalePolicyAsync(id, cancellationToken);
             }
 
             var outcome = await store.ReplaceAsync(updated, cancellationToken);

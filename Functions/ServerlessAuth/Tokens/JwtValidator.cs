@@ -71,6 +71,13 @@ internal sealed class JwtValidator(
             return ValidationOutcome.Reject(RejectionReason.Revoked, token.Jti);
         }
 
+        if (app.EffectiveStatus(now) == AppStatus.Expired)
+        {
+            // The app registration ended: its tokens end with it.
+            Log.ValidationRejected(logger, Kind, nameof(RejectionReason.Expired), token.Jti, null);
+            return ValidationOutcome.Reject(RejectionReason.Expired, token.Jti);
+        }
+
         if (!access.Allows(tenant))
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.ApiNotEnabled), token.Jti, null);

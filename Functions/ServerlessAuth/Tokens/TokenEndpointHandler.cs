@@ -100,6 +100,7 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
         return (null, rejection switch
         {
             ClientRejection.AppRevoked => OAuthError.InvalidClient("The app has been revoked; register a new app.", credentials.ViaBasic),
+            ClientRejection.AppExpired => OAuthError.InvalidClient("The app registration has expired; register a new app.", credentials.ViaBasic),
             ClientRejection.SecretExpired => OAuthError.InvalidClient("The client secret has expired; add a new secret to the app.", credentials.ViaBasic),
             ClientRejection.ApiNotEnabled => OAuthError.UnauthorizedClient("API access is not enabled for this tenant (api_not_enabled)."),
             _ => OAuthError.InvalidClient("Unknown client or wrong secret.", credentials.ViaBasic),
