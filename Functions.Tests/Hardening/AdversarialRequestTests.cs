@@ -118,16 +118,18 @@ public sealed class AdversarialRequestTests(AdversarialFixture fixture) : IClass
         ["token: Basic not base64"] = (f => Form(Token, Q(("grant_type", "client_credentials")), "Basic %%%not-base64%%%"), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: Basic without colon"] = (f => Form(Token, Q(("grant_type", "client_credentials")), "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(f.Client.AppId))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: Bearer instead of client authentication"] = (f => Form(Token, Q(("grant_type", "client_credentials")), "Bearer " + f.Jwt), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
-        ["token: secret of another app of the tenant (body)"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("client_id", f.Client.AppId), ("client_secret", f.Rotating.Secret))), Expected.OAuth(401, "invalid_client")),
-        ["token: secret of another app (JSON)"] = (f => Send("POST", Token, null, $$"""{"appId":"{{f.Client.AppId}}","appSecret":"{{f.Rotating.Secret}}"}"""), Expected.OAuth(401, "invalid_client")),
+        ["token: secret of another app of the tenant (body)"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("client_id", f.Client.AppId), ("client_secret", f.Rotating.Secret))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
+        ["token: secret of another app (JSON)"] = (f => Send("POST", Token, null, $$"""{"appId":"{{f.Client.AppId}}","appSecret":"{{f.Rotating.Secret}}"}"""), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: unknown client_id"] = (f => Form(Token, Q(("grant_type", "client_credentials")), Basic(Guid.NewGuid().ToString(), f.Client.Secret)), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
-        ["token: client_id injection"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("client_id", "' or ''='"), ("client_secret", f.Client.Secret))), Expected.OAuth(401, "invalid_client")),
+        ["token: client_id injection"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("client_id", "' or ''='"), ("client_secret", f.Client.Secret))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: secret of 63 bytes"] = (f => Form(Token, Q(("grant_type", "client_credentials")), Basic(f.Client.AppId, Convert.ToBase64String(Convert.FromBase64String(f.Client.Secret)[..63]))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: secret with one character changed"] = (f => Form(Token, Q(("grant_type", "client_credentials")), Basic(f.Client.AppId, Flip(f.Client.Secret, 10))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
-        ["token: Basic with an empty secret"] = (f => Form(Token, Q(("grant_type", "client_credentials")), "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(f.Client.AppId + ":"))), Expected.OAuth(400, "invalid_request")),
+        ["token: Basic with an empty secret"] = (f => Form(Token, Q(("grant_type", "client_credentials")), "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(f.Client.AppId + ":"))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
+        ["token: Basic with an empty client id"] = (f => Form(Token, Q(("grant_type", "client_credentials")), "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(":" + f.Client.Secret))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: client_id without a secret"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("client_id", f.Client.AppId))), Expected.OAuth(400, "invalid_request")),
         ["token: no client authentication at all"] = (f => Form(Token, Q(("grant_type", "client_credentials"))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: oversize form"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("scope", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
+        ["token: oversize form, chunked (no Content-Length)"] = (f => Chunked(Token, Q(("grant_type", "client_credentials"), ("scope", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
         ["token: multipart body"] = (f => Raw("POST", Token, "grant_type=client_credentials", "multipart/form-data; boundary=x", Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(415, "invalid_request")),
         ["token: form in latin-1"] = (f => Raw("POST", Token, "grant_type=client_credentials", FormType + "; charset=iso-8859-1", Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(415, "invalid_request")),
         ["token: scope with a quote"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("scope", "records:read\"")), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(400, "invalid_scope")),
@@ -152,6 +154,7 @@ public sealed class AdversarialRequestTests(AdversarialFixture fixture) : IClass
         ["introspect: bad-checksum key"] = (f => Form(Introspect, Q(("token", Flip(f.OwnerKey, f.OwnerKey.Length - 1))), Basic(f.Client.AppId, f.Client.Secret)), Expected.Inactive),
         ["introspect: token past the header limit"] = (f => Form(Introspect, Q(("token", new string('a', 5000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.Inactive),
         ["introspect: oversize form"] = (f => Form(Introspect, Q(("token", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
+        ["introspect: oversize form, chunked (no Content-Length)"] = (f => Chunked(Introspect, Q(("token", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
         ["introspect: JSON body"] = (f => Raw("POST", Introspect, $$"""{"token":"{{f.Jwt}}"}""", JsonType, Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(415, "invalid_request")),
         ["introspect: token in the URL"] = (f => Form(Introspect + "?token=" + f.Jwt, "", Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(400, "invalid_request")),
 
@@ -380,7 +383,8 @@ public sealed class AdversarialRequestTests(AdversarialFixture fixture) : IClass
                     var error = JsonNode.Parse(text)!.AsObject();
                     Assert.True(expected.Code == (string?)error["error"], $"{name}: error {(string?)error["error"]}, expected {expected.Code}");
                     Assert.False(string.IsNullOrEmpty((string?)error["error_description"]));
-                    Assert.Equal(expected.BasicChallenge, Problem.Challenge(response)?.StartsWith("Basic", StringComparison.Ordinal) ?? false);
+                    var challenge = Problem.Challenge(response);
+                    Assert.True(expected.BasicChallenge == (challenge?.StartsWith("Basic", StringComparison.Ordinal) ?? false), $"{name}: WWW-Authenticate '{challenge}'");
                     break;
                 case "inactive":
                     Assert.Equal("""{"active":false}""", JsonNode.Parse(text)!.ToJsonString());
@@ -416,6 +420,15 @@ public sealed class AdversarialRequestTests(AdversarialFixture fixture) : IClass
             request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         }
 
+        return request;
+    }
+
+    /// <summary>A form sent chunked: the size is known only by reading it.</summary>
+    private static HttpRequestMessage Chunked(string path, string form, string? authorization)
+    {
+        var request = Raw("POST", path, null, null, authorization);
+        request.Content = new UnsizedContent(Encoding.UTF8.GetBytes(form));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", FormType);
         return request;
     }
 
@@ -468,5 +481,17 @@ public sealed class AdversarialRequestTests(AdversarialFixture fixture) : IClass
         }
 
         return output.ToArray();
+    }
+
+    /// <summary>Content whose length is not declared (sent chunked).</summary>
+    private sealed class UnsizedContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

@@ -91,7 +91,7 @@ internal static class OAuthRequestReader
         const string scheme = "Basic ";
         if (!value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
-            return (null, OAuthError.InvalidClient("Authenticate the client with HTTP Basic or client_id and client_secret in the body.", basicChallenge: true));
+            return (null, OAuthError.InvalidClient("Authenticate the client with HTTP Basic or client_id and client_secret in the body."));
         }
 
         if (bodySecret is not null)
@@ -107,13 +107,13 @@ internal static class OAuthRequestReader
         }
         catch (FormatException)
         {
-            return (null, OAuthError.InvalidClient("The HTTP Basic credentials are not valid base64.", basicChallenge: true));
+            return (null, OAuthError.InvalidClient("The HTTP Basic credentials are not valid base64."));
         }
 
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon < 0)
         {
-            return (null, OAuthError.InvalidClient("The HTTP Basic credentials must be 'client_id:client_secret'.", basicChallenge: true));
+            return (null, OAuthError.InvalidClient("The HTTP Basic credentials must be 'client_id:client_secret'."));
         }
 
         var id = Uri.UnescapeDataString(decoded[..colon]);
