@@ -130,6 +130,7 @@ public sealed class AdversarialRequestTests(AdversarialFixture fixture) : IClass
         ["token: no client authentication at all"] = (f => Form(Token, Q(("grant_type", "client_credentials"))), Expected.OAuth(401, "invalid_client", basicChallenge: true)),
         ["token: oversize form"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("scope", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
         ["token: oversize form, chunked (no Content-Length)"] = (f => Chunked(Token, Q(("grant_type", "client_credentials"), ("scope", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
+        ["token: Basic header past the credential header limit"] = (f => Form(Token, Q(("grant_type", "client_credentials")), Basic(f.Client.AppId, f.Client.Secret + new string('A', 5000))), Expected.OAuth(431, "invalid_request")),
         ["token: multipart body"] = (f => Raw("POST", Token, "grant_type=client_credentials", "multipart/form-data; boundary=x", Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(415, "invalid_request")),
         ["token: form in latin-1"] = (f => Raw("POST", Token, "grant_type=client_credentials", FormType + "; charset=iso-8859-1", Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(415, "invalid_request")),
         ["token: scope with a quote"] = (f => Form(Token, Q(("grant_type", "client_credentials"), ("scope", "records:read\"")), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(400, "invalid_scope")),
@@ -155,6 +156,7 @@ public sealed class AdversarialRequestTests(AdversarialFixture fixture) : IClass
         ["introspect: token past the header limit"] = (f => Form(Introspect, Q(("token", new string('a', 5000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.Inactive),
         ["introspect: oversize form"] = (f => Form(Introspect, Q(("token", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
         ["introspect: oversize form, chunked (no Content-Length)"] = (f => Chunked(Introspect, Q(("token", new string('a', 17_000))), Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(413, "invalid_request")),
+        ["introspect: Basic header past the credential header limit"] = (f => Form(Introspect, Q(("token", f.Jwt)), Basic(new string('a', 4000), f.Client.Secret)), Expected.OAuth(431, "invalid_request")),
         ["introspect: JSON body"] = (f => Raw("POST", Introspect, $$"""{"token":"{{f.Jwt}}"}""", JsonType, Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(415, "invalid_request")),
         ["introspect: token in the URL"] = (f => Form(Introspect + "?token=" + f.Jwt, "", Basic(f.Client.AppId, f.Client.Secret)), Expected.OAuth(400, "invalid_request")),
 
