@@ -6,7 +6,7 @@ namespace ServerlessAuth.Tokens;
 
 /// <summary>
 /// An RFC 6749 §5.2 error (<c>{error, error_description}</c>) as the token, introspection and revocation endpoints
-/// answer it, with <c>Cache-Control: no-store</c> and, where the client tried HTTP Basic, the
+/// answer it, with <c>Cache-Control: no-store</c> and, on a 401 <c>invalid_client</c>, the
 /// <c>WWW-Authenticate: Basic</c> challenge.
 /// </summary>
 public sealed class OAuthError : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
@@ -64,8 +64,12 @@ public sealed class OAuthError : IResult, IStatusCodeHttpResult, IContentTypeHtt
 
     internal static OAuthError InvalidRequest(string description, int status = 400) => new(status, "invalid_request", description);
 
-    /// <summary>401: client authentication failed; challenges Basic when the client used it (or sent nothing).</summary>
-    internal static OAuthError InvalidClient(string description, bool basicChallenge) => new(401, "invalid_client", description, basicChallenge);
+    /// <summary>
+    /// 401: client authentication failed. Always with the <c>Basic</c> challenge: RFC 6749 §5.2 requires it when the
+    /// client tried HTTP Basic, and RFC 9110 §15.5.2 requires a challenge on every 401 (a client that sent its secret
+    /// in the body learns that Basic is the other scheme).
+    /// </summary>
+    internal static OAuthError InvalidClient(string description) => new(401, "invalid_client", description, basicChallenge: true);
 
     /// <summary>
     /// 429: the app's hourly budget (shared by its token requests and the validations of its tokens) is spent.

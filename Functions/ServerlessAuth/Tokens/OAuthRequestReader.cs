@@ -1,5 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ServerlessAuth.Http;
 
@@ -12,8 +14,8 @@ internal sealed record ClientCredentials(string? ClientId, string? ClientSecret,
 }
 
 /// <summary>
-/// Reads the form-encoded requests of the OAuth endpoints (RFC 6749, 7662, 7009): body size checked before reading,
-/// each parameter at most once, client credentials from the body or HTTP Basic but never both.
+/// Reads the form-encoded requests of the OAuth endpoints (RFC 6749, 7662, 7009): body and Authorization header sizes
+/// checked before reading, each parameter at most once, client credentials from the body or HTTP Basic but never both.
 /// </summary>
 internal static class OAuthRequestReader
 {
@@ -88,10 +90,17 @@ internal static class OAuthRequestReader
         }
 
         var value = authorization[0] ?? "";
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.Limits.MaxCredentialHeaderLength;
+        if (value.Length > limit)
+        {
+            // The same header limit as the bearer routes, checked before the header is decoded.
+            return (null, OAuthError.InvalidRequest($"The Authorization header is longer than {limit} characters.", 431));
+        }
+
         const string scheme = "Basic ";
         if (!value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
-            return (null, OAuthError.InvalidClient("Authenticate the client with HTTP Basic or client_id and client_secret in the body.", basicChallenge: true));
+            return (null, OAuthError.InvalidClient("Authenticate the client with HTTP Basic or client_id and client_secret in the body."));
         }
 
         if (bodySecret is not null)
@@ -107,13 +116,13 @@ internal static class OAuthRequestReader
         }
         catch (FormatException)
         {
-            return (null, OAuthError.InvalidClient("The HTTP Basic credentials are not valid base64.", basicChallenge: true));
+            return (null, OAuthError.InvalidClient("The HTTP Basic credentials are not valid base64."));
         }
 
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon < 0)
         {
-            return (null, OAuthError.InvalidClient("The HTTP Basic credentials must be 'client_id:client_secret'.", basicChallenge: true));
+            return (null, OAuthError.InvalidClient("The HTTP Basic credentials must be 'client_id:client_secret'."));
         }
 
         var id = Uri.UnescapeDataString(decoded[..colon]);

@@ -84,9 +84,10 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
     {
         if (string.IsNullOrEmpty(credentials.ClientId) || string.IsNullOrEmpty(credentials.ClientSecret))
         {
-            var none = !credentials.Present;
-            return (null, none
-                ? OAuthError.InvalidClient("Client authentication is required: HTTP Basic, or client_id and client_secret (appId and appSecret).", basicChallenge: true)
+            // A failed HTTP Basic attempt is 401 invalid_client whatever was missing from it (RFC 6749 §5.2); half a
+            // credential in the body is a malformed request.
+            return (null, !credentials.Present || credentials.ViaBasic
+                ? OAuthError.InvalidClient("Client authentication is required: HTTP Basic with both client id and secret, or client_id and client_secret (appId and appSecret).")
                 : OAuthError.InvalidRequest("Both the client id and the client secret are required."));
         }
 
@@ -99,11 +100,11 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
         Log.ClientRejected(logger, client.App?.Id.Value, rejection.ToString());
         return (null, rejection switch
         {
-            ClientRejection.AppRevoked => OAuthError.InvalidClient("The app has been revoked; register a new app.", credentials.ViaBasic),
-            ClientRejection.AppExpired => OAuthError.InvalidClient("The app registration has expired; register a new app.", credentials.ViaBasic),
-            ClientRejection.SecretExpired => OAuthError.InvalidClient("The client secret has expired; add a new secret to the app.", credentials.ViaBasic),
+            ClientRejection.AppRevoked => OAuthError.InvalidClient("The app has been revoked; register a new app."),
+            ClientRejection.AppExpired => OAuthError.InvalidClient("The app registration has expired; register a new app."),
+            ClientRejection.SecretExpired => OAuthError.InvalidClient("The client secret has expired; add a new secret to the app."),
             ClientRejection.ApiNotEnabled => OAuthError.UnauthorizedClient("API access is not enabled for this tenant (api_not_enabled)."),
-            _ => OAuthError.InvalidClient("Unknown client or wrong secret.", credentials.ViaBasic),
+            _ => OAuthError.InvalidClient("Unknown client or wrong secret."),
         });
     }
 
