@@ -105,4 +105,29 @@ public sealed class AuditLogTests : IAsyncLifetime
         var hits = await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Get, $"/api/v1/tenants/{limited}/logs?type=rateLimit.hit");
         Assert.Equal(1, (long)Assert.Single(hits["items"]!.AsArray())!["count"]!);
     }
+
+    [Fact]
+    public async Task Logs_CountRefusalsOfTokensOfARevokedAppAgainstTheAppButNotForgedTokens()
+    {
+        var registered = await AppTestData.RegisterAsync(_app, ["a"]);
+        var token = await AppTestData.TokenAsync(_app, registered);
+        await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Delete, $"/api/v1/tenants/{registered.Tenant}/apps/{registered.AppId}");
+        for (var i = 0; i < 2; i++)
+        {
+            await Problem.AssertAsync(await AppTestData.ValidateAsync(_app, token), HttpStatusCode.Unauthorized, ProblemCodes.CredentialRevoked);
+        }
+
+        // A token whose payload was changed fails its signature: nobody holds it, nothing goes to the tenant's log.
+        var forged = AppTestData.Forge(token, payload: p => p["scope"] = "a b");
+        await Problem.AssertAsync(await AppTestData.ValidateAsync(_app, forged), HttpStatusCode.Unauthorized, ProblemCodes.InvalidCredential);
+
+        await _app.Get<ServerlessAuth.Audit.AuditEventCounter>().FlushAsync(default);
+
+        var failures = await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Get, $"/api/v1/tenants/{registered.Tenant}/logs?type=validation.failed");
+        var failure = Assert.Single(failures["items"]!.AsArray())!;
+        Assert.Equal(registered.AppId, (string?)failure["credentialId"]);
+        Assert.Equal("Revoked", (string?)failure["detail"]);
+        Assert.Equal(2, (long)failure["count"]!);
+        Assert.DoesNotContain(token, failures.ToJsonString());
+    }
 }

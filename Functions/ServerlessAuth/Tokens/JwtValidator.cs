@@ -49,13 +49,13 @@ internal sealed class JwtValidator(
         if (now < token.NotBefore - _skew)
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.InvalidCredential), token.Jti, "not yet valid");
-            return ValidationOutcome.Reject(RejectionReason.InvalidCredential, token.Jti);
+            return ValidationOutcome.Reject(RejectionReason.InvalidCredential, token.Jti, Holder(token));
         }
 
         if (now >= token.ExpiresAt + _skew)
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.Expired), token.Jti, null);
-            return ValidationOutcome.Reject(RejectionReason.Expired, token.Jti);
+            return ValidationOutcome.Reject(RejectionReason.Expired, token.Jti, Holder(token));
         }
 
         var revokedRead = revocations.IsRevokedAsync(token.Jti, cancellationToken).AsTask();
@@ -68,20 +68,20 @@ internal sealed class JwtValidator(
         {
             // Revoked itself, or its app (or tenant) was: every token of a revoked app stops working.
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.Revoked), token.Jti, null);
-            return ValidationOutcome.Reject(RejectionReason.Revoked, token.Jti);
+            return ValidationOutcome.Reject(RejectionReason.Revoked, token.Jti, Holder(token));
         }
 
         if (app.EffectiveStatus(now) == AppStatus.Expired)
         {
             // The app registration ended: its tokens end with it.
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.Expired), token.Jti, null);
-            return ValidationOutcome.Reject(RejectionReason.Expired, token.Jti);
+            return ValidationOutcome.Reject(RejectionReason.Expired, token.Jti, Holder(token));
         }
 
         if (!access.Allows(tenant))
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.ApiNotEnabled), token.Jti, null);
-            return ValidationOutcome.Reject(RejectionReason.ApiNotEnabled, token.Jti);
+            return ValidationOutcome.Reject(RejectionReason.ApiNotEnabled, token.Jti, Holder(token));
         }
 
         // A token never does more than its app may do now.
@@ -89,7 +89,7 @@ internal sealed class JwtValidator(
         if (!requiredScopes.IsSubsetOf(effective))
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.InsufficientScope), token.Jti, null);
-            return ValidationOutcome.Reject(RejectionReason.InsufficientScope, token.Jti, requiredScopes);
+            return ValidationOutcome.Reject(RejectionReason.InsufficientScope, token.Jti, Holder(token), requiredScopes);
         }
 
         return ValidationOutcome.Success(new CredentialPrincipal
@@ -165,6 +165,9 @@ internal sealed class JwtValidator(
             ? null
             : new VerifiedToken(jti, appId, tenantId, scopes, DateTimeOffset.FromUnixTimeSeconds(iat), DateTimeOffset.FromUnixTimeSeconds(nbf), DateTimeOffset.FromUnixTimeSeconds(exp));
     }
+
+    /// <summary>A refused token is logged against its app (its signature verified: it is ours).</summary>
+    private static CredentialHolder Holder(VerifiedToken token) => new(token.TenantId, token.AppId.Value, null);
 
     /// <summary>Whether a verified token is within its lifetime at <paramref name="now"/> (with the skew).</summary>
     public bool IsCurrent(VerifiedToken token, DateTimeOffset now) => now >= token.NotBefore - _skew && now < token.ExpiresAt + _skew;

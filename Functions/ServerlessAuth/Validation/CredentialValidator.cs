@@ -54,7 +54,7 @@ internal sealed class CredentialValidator(
         {
             var reason = status == ApiKeyStatus.Revoked ? RejectionReason.Revoked : RejectionReason.Expired;
             Log.ValidationRejected(logger, "apiKey", reason.ToString(), key.Id.Value, key.Hint);
-            return ValidationOutcome.Reject(reason, key.Id.Value);
+            return ValidationOutcome.Reject(reason, key.Id.Value, Holder(key));
         }
 
         var tenant = await directory.GetTenantAsync(tenantId, cancellationToken);
@@ -63,13 +63,13 @@ internal sealed class CredentialValidator(
         {
             // The tenant or the operator was removed: every key it held stops working.
             Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.Revoked), key.Id.Value, key.Hint);
-            return ValidationOutcome.Reject(RejectionReason.Revoked, key.Id.Value);
+            return ValidationOutcome.Reject(RejectionReason.Revoked, key.Id.Value, Holder(key));
         }
 
         if (!access.Allows(tenant))
         {
             Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.ApiNotEnabled), key.Id.Value, key.Hint);
-            return ValidationOutcome.Reject(RejectionReason.ApiNotEnabled, key.Id.Value);
+            return ValidationOutcome.Reject(RejectionReason.ApiNotEnabled, key.Id.Value, Holder(key));
         }
 
         // Permission inheritance: a key never does more than its operator may do now.
@@ -77,7 +77,7 @@ internal sealed class CredentialValidator(
         if (!requiredScopes.IsSubsetOf(effective))
         {
             Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.InsufficientScope), key.Id.Value, key.Hint);
-            return ValidationOutcome.Reject(RejectionReason.InsufficientScope, key.Id.Value, requiredScopes);
+            return ValidationOutcome.Reject(RejectionReason.InsufficientScope, key.Id.Value, Holder(key), requiredScopes);
         }
 
         return ValidationOutcome.Success(new CredentialPrincipal
@@ -98,4 +98,6 @@ internal sealed class CredentialValidator(
     public void Forget(ApiKey key) => cache.Invalidate(SecretCacheKey(key.TenantId, key.SecretDigest));
 
     private static string SecretCacheKey(TenantId tenant, string digest) => $"secret|{tenant.Value}|{digest}";
+
+    private static CredentialHolder Holder(ApiKey key) => new(key.TenantId, key.Id.Value, key.Hint);
 }

@@ -10,7 +10,7 @@ namespace ServerlessAuth.Validation;
 /// <c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes. A good one
 /// counts as one use against its hourly limit; a failed one counts against its client's failure budget.
 /// </summary>
-internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, AuditEventCounter auditCounter, ApiKeyFormat keyFormat, ServerlessAuthTelemetry telemetry, TimeProvider time)
+internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, AuditEventCounter auditCounter, ServerlessAuthTelemetry telemetry, TimeProvider time)
 {
     public async Task<Results<RateLimitHeadersResult<Ok<ValidationResponse>>, ApiProblem>> ValidateAsync(
         string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
@@ -20,11 +20,11 @@ internal sealed class ValidateHandler(CredentialValidator validator, CredentialR
         telemetry.RecordValidation(credential, outcome, time.GetElapsedTime(started));
         if (outcome.Principal is not { } principal)
         {
-            // A refusal of a known API key goes to its tenant's log (counted per interval); unknown keys have no
-            // holder to tell and are counted by the metric only.
-            if (outcome.CredentialId is { } credentialId && keyFormat.TryParse(credential, out var tenant))
+            // A refusal of a known API key, or of a token of ours, goes to its tenant's log (counted per interval);
+            // unknown keys and forged tokens have no holder to tell and are counted by the metric only.
+            if (outcome.Holder is { } holder)
             {
-                auditCounter.Count(tenant, credentialId, keyFormat.Hint(credential), AuditEventTypes.ValidationFailed, outcome.Reason.ToString()!);
+                auditCounter.Count(holder.Tenant, holder.CredentialId, holder.Hint, AuditEventTypes.ValidationFailed, outcome.Reason.ToString()!);
             }
 
             // Limits are applied after validation, so that a valid credential is never refused for its address.

@@ -52,8 +52,19 @@ internal sealed record ValidationOutcome
     /// <summary>Set once the presented secret matched a stored credential (for logging and audit).</summary>
     public string? CredentialId { get; private init; }
 
+    /// <summary>
+    /// For a refusal once the secret matched (or the JWT's signature verified): whose log records it. Null for
+    /// credentials nobody holds (unknown keys, forged tokens), which only metrics count.
+    /// </summary>
+    public CredentialHolder? Holder { get; private init; }
+
     public static ValidationOutcome Success(CredentialPrincipal principal) => new() { Principal = principal, CredentialId = principal.CredentialId };
 
-    public static ValidationOutcome Reject(RejectionReason reason, string? credentialId = null, IReadOnlySet<string>? required = null) =>
-        new() { Reason = reason, CredentialId = credentialId, RequiredScopes = required };
+    public static ValidationOutcome Reject(RejectionReason reason) => new() { Reason = reason };
+
+    public static ValidationOutcome Reject(RejectionReason reason, string credentialId, CredentialHolder holder, IReadOnlySet<string>? required = null) =>
+        new() { Reason = reason, CredentialId = credentialId, Holder = holder, RequiredScopes = required };
 }
+
+/// <summary>The tenant and credential (an API key, or the app of a JWT) a refused validation is logged against.</summary>
+internal sealed record CredentialHolder(TenantId Tenant, string CredentialId, string? Hint);
