@@ -30,6 +30,8 @@ public sealed class LogSecretScanTests
 #pragma warning restore CA1848, CA2254, CA1873
 
         var failure = await Assert.ThrowsAsync<SecretInLogException>(() => app.DisposeAsync().AsTask());
+        Assert.True(app.LogScan.TextsScanned > 50, $"only {app.LogScan.TextsScanned} log texts reached the scanner");
+        Assert.True(app.LogScan.MaterialCount >= 6, $"only {app.LogScan.MaterialCount} secret forms harvested");
 
         Assert.Contains("Planted.Leak event 4201 at Information: contains", failure.Message);
         Assert.Contains("Planted.Leak event 4202 at Debug: contains", failure.Message);

@@ -26,6 +26,7 @@ public sealed partial class SecretLeakScanner
     public const int RecentCapacity = 2048;
     private const int MaxTextLength = 64 * 1024;
     private const ulong Base = 0x100000001B3;
+    private const string HostingRequestLog = "Microsoft.AspNetCore.Hosting.Diagnostics ";
     private static readonly ulong TopPower = Power(Window - 1);
 
     private readonly ConcurrentDictionary<ulong, Needle> _needles = new();
@@ -41,8 +42,6 @@ public sealed partial class SecretLeakScanner
 
     /// <summary>Secret forms being watched for.</summary>
     public int MaterialCount => _materials.Count;
-
-    private const string HostingRequestLog = "Microsoft.AspNetCore.Hosting.Diagnostics ";
 
     /// <summary>
     /// Watches for a secret by its shape: a JWT by its payload and signature; an API key by its random part and
@@ -79,8 +78,10 @@ public sealed partial class SecretLeakScanner
             text = text[..MaxTextLength];
         }
 
-        Match(source, text, _needles);
+        // Kept before it is matched, while a harvest adds its needles before it re-reads the recent texts: whatever the
+        // interleaving, a line racing the harvest of a secret it carries is seen by one of the two passes.
         _recent.Enqueue(new Logged(source, text));
+        Match(source, text, _needles);
         while (_recent.Count > RecentCapacity && _recent.TryDequeue(out _))
         {
         }
