@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ServerlessAuth.Tests.Infrastructure;
@@ -23,6 +24,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
+    private bool _logsChecked;
 
     /// <param name="connectionString">The Azurite account.</param>
     /// <param name="time">A fake clock, or null for the system clock.</param>
@@ -37,6 +39,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
         TablePrefix = tablePrefix ?? (settings is not null && settings.TryGetValue("ServerlessAuth:Storage:TablePrefix", out var shared) && shared is not null
             ? shared
             : NewTablePrefix());
+        LogScan.HarvestSecret(AdminKey, "admin key");
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["ServerlessAuth:Storage:ConnectionString"] = connectionString,
@@ -46,6 +49,18 @@ public sealed class TestApp : WebApplicationFactory<Program>
     }
 
     public FakeTimeProvider? Time { get; }
+
+    /// <summary>
+    /// Every log line of this host, at Trace and in every category, checked against every secret the host returned or
+    /// was shown; <see cref="DisposeAsync"/> throws if one carried a secret.
+    /// </summary>
+    public SecretLeakScanner LogScan { get; } = new();
+
+    /// <summary>
+    /// Whether <see cref="LogScan"/> is wired in (default). Off only for the soak test: it remembers every secret it
+    /// sees, which over millions of requests would be the memory growth the soak must not find.
+    /// </summary>
+    public bool ScansLogs { get; init; } = true;
 
     /// <summary>
     /// Whether the host runs its background work (the lifecycle scheduler and the usage flusher); off unless a test is
@@ -158,6 +173,17 @@ public sealed class TestApp : WebApplicationFactory<Program>
         return await client.SendAsync(request);
     }
 
+    /// <summary>Stops the host, then fails if any of its log lines carried a secret (see <see cref="LogScan"/>).</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (ScansLogs && !_logsChecked)
+        {
+            _logsChecked = true;
+            LogScan.ThrowIfLeaked();
+        }
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings)
@@ -165,8 +191,22 @@ public sealed class TestApp : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        if (ScansLogs)
+        {
+            builder.ConfigureLogging(logging =>
+            {
+                logging.AddProvider(new SecretScanningLoggerProvider(LogScan));
+                logging.AddFilter<SecretScanningLoggerProvider>(null, LogLevel.Trace);
+            });
+        }
+
         builder.ConfigureTestServices(services =>
         {
+            if (ScansLogs)
+            {
+                services.AddSingleton<IStartupFilter>(new SecretHarvester(LogScan));
+            }
+
             if (!RunsBackgroundWork)
             {
                 // Tests run the job when they choose; the scheduler would race them whenever they advance the clock.

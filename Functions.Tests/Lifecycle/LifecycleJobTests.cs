@@ -129,6 +129,35 @@ public sealed class LifecycleJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_ExpiresARotatedKeyAtItsOverlapEndAndDeletesItTheRetentionPeriodAfter()
+    {
+        // Found by the property test (Hardening/CredentialModelPropertyTests): the old key of a rotation stayed indexed at
+        // the expiry it was issued with, so it was marked expired and scheduled for deletion only then, counting from its
+        // real end: a purge date in the past, in a day the job had closed already, so never deleted.
+        var (tenant, _, oldId) = await SeedAsync(lifetimeDays: 60);
+        await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Post, $"/api/v1/tenants/{tenant}/keys/{oldId}/rotate", new { overlapSeconds = 3600 });
+
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, (int)(await RunAsync())["expired"]!);
+        Assert.Equal("lifecycle", (string?)Assert.Single(await LogAsync(tenant, "key.expired"))!["actor"]);
+
+        _time.Advance(TimeSpan.FromDays(30) - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, (int)(await RunAsync())["purged"]!);
+        Assert.Equal("expired", (string?)(await KeyAsync(tenant, oldId))["status"]);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (int)(await RunAsync())["purged"]!);
+        using var gone = await TestApp.SendAsync(_app.Admin(), HttpMethod.Get, $"/api/v1/tenants/{tenant}/keys/{oldId}");
+        await Problem.AssertAsync(gone, HttpStatusCode.NotFound, ProblemCodes.NotFound);
+
+        // The entry at the issued expiry finds nothing left to do.
+        _time.Advance(TimeSpan.FromDays(30));
+        var later = await RunAsync();
+        Assert.Equal(0, (int)later["expired"]!);
+        Assert.Empty(later["failures"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Run_CostsTheSameWhateverNumberOfKeysIsStoredBesideTheDueOnes()
     {
         async Task<(long Requests, LifecycleReport Report)> ScenarioAsync(int storedBeside)

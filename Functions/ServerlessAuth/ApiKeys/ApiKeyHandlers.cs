@@ -251,6 +251,7 @@ internal sealed class ApiKeyHandlers(
             };
 
             await schedule.TrackAsync(next, tenant, cancellationToken);
+            await schedule.TrackExpiryAsync(ending, cancellationToken);
             var outcome = await keys.RotateAsync(ending, next, audit, cancellationToken);
             if (outcome == WriteOutcome.Done)
             {

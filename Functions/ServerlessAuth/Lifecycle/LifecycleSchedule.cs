@@ -39,6 +39,14 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
         await PutAllAsync(entries, cancellationToken);
     }
 
+    /// <summary>
+    /// A key whose expiry was brought forward (the old key of a rotation, which ends with its overlap): an expiry entry
+    /// at the new date, so that the job marks it expired, and then deletes it, counting from that date rather than from
+    /// the expiry it was issued with. The entry at the old date stays and finds the key ended already.
+    /// </summary>
+    public Task TrackExpiryAsync(ApiKey key, CancellationToken cancellationToken) =>
+        PutAllAsync([new DueEntry(DueKind.Expire, key.ExpiresAt, key.TenantId, key.Id.Value)], cancellationToken);
+
     /// <summary>A key used on a later day than before: its staleness entry moves to the new date.</summary>
     public async Task TrackUseAsync(ApiKey before, DateTimeOffset usedAt, Tenant tenant, CancellationToken cancellationToken)
     {
@@ -122,6 +130,9 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
             }
         }
 
-        await Task.WhenAll(entries.Select(e => due.PutAsync(e, cancellationToken)));
+        // Never into a day the job may have closed already (its cursor is at most today): an entry due in the past is
+        // due now. A purge entry counted from an end long past would otherwise sit where no run reads again.
+        var now = time.GetUtcNow();
+        await Task.WhenAll(entries.Select(e => due.PutAsync(e.DueAt < now ? e with { DueAt = now } : e, cancellationToken)));
     }
 }
