@@ -24,4 +24,8 @@ if [ -n "$summary" ]; then
   skipped=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$summary")
   echo "$passed passed, $failed failed, $skipped skipped"
 fi
+if [ "$status" -ne 0 ]; then
+  # Also when no test failed: a class fixture's cleanup (e.g. the secrets-in-logs check) can fail the run.
+  echo "the test run FAILED (exit $status): see the errors above" >&2
+fi
 exit "$status"

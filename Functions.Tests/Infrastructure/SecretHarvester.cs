@@ -50,6 +50,11 @@ public sealed class SecretHarvester(SecretLeakScanner scanner) : IStartupFilter
 
     private void HarvestRequest(HttpRequest request)
     {
+        if (request.QueryString.Value is { Length: >= SecretLeakScanner.Window } query)
+        {
+            scanner.ExposedInUrlByClient(query);
+        }
+
         foreach (var (_, values) in request.Query)
         {
             foreach (var value in values)

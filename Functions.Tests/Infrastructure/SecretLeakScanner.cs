@@ -34,6 +34,7 @@ public sealed partial class SecretLeakScanner
     private readonly ConcurrentQueue<Logged> _recent = new();
     private readonly ConcurrentQueue<Finding> _findings = new();
     private readonly ConcurrentDictionary<string, bool> _urlExposed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _urlTexts = new(StringComparer.Ordinal);
     private readonly Lock _harvestGate = new();
     private long _texts;
 
@@ -63,6 +64,9 @@ public sealed partial class SecretLeakScanner
     /// </summary>
     public void ExposedInUrlByClient(string value)
     {
+        // Kept as sent too: a variant of a secret (a forged token, a truncated secret) shares windows with it, and the
+        // request log line of the URL then matches the variant's needles.
+        _urlTexts.TryAdd(value, true);
         foreach (var (material, _) in Materials(value))
         {
             _urlExposed.TryAdd(material, true);
@@ -97,7 +101,7 @@ public sealed partial class SecretLeakScanner
         }
 
         var findings = _findings
-            .Where(f => !(f.Source.StartsWith(HostingRequestLog, StringComparison.Ordinal) && _urlExposed.ContainsKey(f.Needle.Material)))
+            .Where(f => !(f.Source.StartsWith(HostingRequestLog, StringComparison.Ordinal) && ExposedInUrl(f.Needle)))
             .Select(f => f.ToString())
             .Distinct()
             .ToList();
@@ -108,6 +112,9 @@ public sealed partial class SecretLeakScanner
                 string.Join("\n  ", findings.Take(20)));
         }
     }
+
+    private bool ExposedInUrl(Needle needle) =>
+        _urlExposed.ContainsKey(needle.Material) || _urlTexts.Keys.Any(url => url.Contains(needle.Text, StringComparison.Ordinal));
 
     /// <summary>
     /// The forms a secret is watched in: a JWT by its payload and signature; an API key by its random part and
