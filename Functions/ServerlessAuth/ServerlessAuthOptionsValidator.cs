@@ -69,6 +69,11 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:Cache:Ttl must be between 0 and 5 minutes: it bounds how long a revocation takes to reach every instance.");
         }
 
+        if (options.Cache.DirectoryTtl is { } directoryTtl && (directoryTtl < TimeSpan.Zero || directoryTtl > TimeSpan.FromMinutes(5)))
+        {
+            errors.Add("ServerlessAuth:Cache:DirectoryTtl must be between 0 and 5 minutes: it bounds how long removing an operator or a permission, or switching a tenant's API off, takes to reach every instance.");
+        }
+
         if (options.Cache.NegativeTtl < TimeSpan.Zero || options.Cache.NegativeTtl > TimeSpan.FromMinutes(1))
         {
             errors.Add("ServerlessAuth:Cache:NegativeTtl must be between 0 and 1 minute.");
