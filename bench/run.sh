@@ -88,6 +88,18 @@ run_wrk() {
   log "$name: $(cat "$work/$name.json")"
 }
 
+# run_wrk_counted <name> <path> [VAR=value…]: as run_wrk, with the storage counters read just before and just after
+# the measured window ($work/<name>.before and .after), so that the warm-up's requests are not counted.
+run_wrk_counted() {
+  local name=$1 path=$2; shift 2
+  env "$@" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$base$path" >/dev/null
+  counters >"$work/$name.before"
+  env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/wrk/post.lua "$base$path" >"$work/$name.wrk"
+  counters >"$work/$name.after"
+  grep '^BENCH ' "$work/$name.wrk" | sed 's/^BENCH //' >"$work/$name.json"
+  log "$name: $(cat "$work/$name.json")"
+}
+
 # ---- Host 1: default cache settings -------------------------------------------------------------------------
 start_host host1
 log "seeding over HTTP: $tenants tenants x $keys_per_tenant keys"
@@ -129,14 +141,15 @@ done
 rss1=$(peak_rss_mb)
 stop_host
 
-# ---- Host 2: short cache TTL, so that cycling over every seeded key misses on the key ------------------------
-# With a 2 s TTL and ~N keys presented in turn, a key comes back after N / rate seconds; when that exceeds 2 s
-# every validation misses on its key, while the few hundred tenants and operators stay cached (the README's
-# "one point read per miss"). The measured reads per validation show whether that held.
-start_host host2 ServerlessAuth__Cache__Ttl=00:00:02
-counters >"$work/miss.before"
-run_wrk miss /api/v1/validate BENCH_KEYS_FILE="$work/keys.txt"
-counters >"$work/miss.after"
+# ---- Host 2: keys not cached, tenants and operators warm: every validation misses on its key only --------------
+# Cache:Ttl=0 keeps no key in memory, so each of the ~3,000 keys presented in turn is read from storage every time;
+# Cache:DirectoryTtl=5 min keeps the 300 tenants and operators warm for the whole scenario. Every key is presented
+# once before (which also claims each key's slice of its hourly budget), so that the measured window holds nothing
+# but key misses: the README's "one point read per miss". The counters around the measured window show whether
+# that held (reads per validation).
+start_host host2 ServerlessAuth__Cache__Ttl=00:00:00 ServerlessAuth__Cache__DirectoryTtl=00:05:00
+bench_tool present "$base" "$work/keys.txt" "$connections" | tee "$work/present.txt"
+run_wrk_counted miss /api/v1/validate BENCH_KEYS_FILE="$work/keys.txt"
 rss2=$(peak_rss_mb)
 stop_host
 log "raw Azurite point reads at $connections concurrent loops"
