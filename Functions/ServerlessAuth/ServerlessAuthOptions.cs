@@ -127,6 +127,16 @@ public sealed class TokenOptions
 
     /// <summary>Age of the signing key after which the lifecycle job rotates it. Default 30 days.</summary>
     public TimeSpan KeyRotationInterval { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How long this instance remembers a token whose signature and claims it verified, so that the token presented
+    /// again skips the signature verification (never past the token's <c>exp</c>). Lifetime, revocation, the app,
+    /// the tenant and the signing key are still checked on every use. Default 1 minute; 0 disables; at most 5 minutes.
+    /// </summary>
+    public TimeSpan VerifiedCacheTtl { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most verified tokens remembered at once (see <see cref="VerifiedCacheTtl"/>). Default 10 000.</summary>
+    public int VerifiedCacheMaxEntries { get; set; } = 10_000;
 }
 
 /// <summary>API key format: <c>{Prefix}_{Environment}_{tenantId}_{32 base62 characters}{6 base62 CRC32}</c>.</summary>

@@ -194,6 +194,16 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
         {
             errors.Add("ServerlessAuth:Tokens:KeyRotationInterval must be longer than KeyPublicationDelay.");
         }
+
+        if (tokens.VerifiedCacheTtl < TimeSpan.Zero || tokens.VerifiedCacheTtl > TimeSpan.FromMinutes(5))
+        {
+            errors.Add("ServerlessAuth:Tokens:VerifiedCacheTtl must be between 0 (off) and 5 minutes.");
+        }
+
+        if (tokens.VerifiedCacheMaxEntries is < 1 or > 1_000_000)
+        {
+            errors.Add("ServerlessAuth:Tokens:VerifiedCacheMaxEntries must be between 1 and 1000000.");
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,127}$")]
