@@ -162,6 +162,13 @@ public sealed class LifecycleJobTests : IAsyncLifetime
         Assert.Equal(6, few.Report.EntriesRead);
         Assert.Equal(6, many.Report.EntriesRead);
         Assert.Equal(few.Requests, many.Requests);
+
+        // 12 requests for the 6 entries: 3 key reads, one transaction of the 3 purge-index upserts, 3 conditional key
+        // updates and one transaction deleting the 3 expiry entries; 3 key reads (the keys have just expired: nothing
+        // to record) and one transaction deleting the 3 expiring-soon entries. The other 34 are the run's own
+        // (cursors, one index query per kind and day, revoked token ids, the signing-key check), whatever is due.
+        // 52 before the index writes were batched: 4 requests per expiry and 2 per expiring-soon entry.
+        Assert.Equal(46, few.Requests);
     }
 
     [Fact]

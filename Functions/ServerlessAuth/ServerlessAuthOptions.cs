@@ -214,6 +214,12 @@ public sealed class LifecycleOptions
 {
     /// <summary>Days a revoked or expired key is kept (visible as such) before it is deleted. Default 30.</summary>
     public int RetentionDays { get; set; } = 30;
+
+    /// <summary>
+    /// Index entries a run processes at once (each its own credential; the entries of one day are taken a hundred at
+    /// a time, one index transaction each). Default 8; between 1 and 32.
+    /// </summary>
+    public int MaxParallelism { get; set; } = 8;
 }
 
 /// <summary>Usage tracking: last-used times and daily counts are coalesced in memory and written once per interval.</summary>

@@ -99,6 +99,11 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:Lifecycle:RetentionDays must be between 1 and 3650.");
         }
 
+        if (options.Lifecycle.MaxParallelism is < 1 or > 32)
+        {
+            errors.Add("ServerlessAuth:Lifecycle:MaxParallelism must be between 1 and 32.");
+        }
+
         if (options.Usage.FlushInterval < TimeSpan.FromSeconds(1) || options.Usage.FlushInterval > TimeSpan.FromHours(1))
         {
             errors.Add("ServerlessAuth:Usage:FlushInterval must be between 1 second and 1 hour.");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Audit;
 using ServerlessAuth.RateLimiting;
@@ -15,11 +16,13 @@ namespace ServerlessAuth.Lifecycle;
 /// </summary>
 /// <remarks>
 /// It reads only the index partitions of the days since its last complete run, up to now (see
-/// <see cref="DueStore"/>), so its cost follows the number of credentials due. It is idempotent and safe to run
-/// twice at once: every change is conditional on the key's ETag and re-checked against the key as stored, events
-/// that must be recorded once have deterministic row keys, and it never makes a key active again, so a revocation
-/// racing it is never undone. A failed item stays in the index for the next run; failures are collected and
-/// reported once at the end.
+/// <see cref="DueStore"/>), so its cost follows the number of credentials due. The entries of a day are taken a
+/// hundred at a time: processed <see cref="LifecycleOptions.MaxParallelism"/> at once (each entry its own credential,
+/// each change its own conditional write), then deleted from the index in one transaction. It is idempotent and safe
+/// to run twice at once: every change is conditional on the key's ETag and re-checked against the key as stored,
+/// events that must be recorded once have deterministic row keys, and it never makes a key active again, so a
+/// revocation racing it is never undone. An entry leaves the index only after its credential was processed; a failed
+/// item stays in the index for the next run; failures are collected and reported once at the end.
 /// </remarks>
 internal sealed class LifecycleJob(
     DueStore due,
@@ -33,9 +36,24 @@ internal sealed class LifecycleJob(
     CredentialRateLimiter limiter,
     ServerlessAuthTelemetry telemetry,
     TimeProvider time,
+    IOptions<ServerlessAuthOptions> options,
     ILogger<LifecycleJob> logger)
 {
     public const string Actor = "lifecycle";
+
+    private readonly int _parallelism = options.Value.Lifecycle.MaxParallelism;
+
+    /// <summary>What processing one index entry changed (several for a stale key revoked by policy).</summary>
+    [Flags]
+    private enum Changes
+    {
+        None = 0,
+        Expired = 1,
+        ExpiringSoon = 2,
+        FlaggedStale = 4,
+        AutoRevoked = 8,
+        Purged = 16,
+    }
 
     public async Task<LifecycleReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -50,9 +68,13 @@ internal sealed class LifecycleJob(
                 var failuresBefore = report.Failures.Count;
                 var entries = await due.ListDueAsync(kind, DueStore.Day(date), now, cancellationToken);
                 report.EntriesRead += entries.Count;
-                foreach (var entry in entries)
+                foreach (var chunk in entries.Chunk(StoreWrites.MaxTransactionActions))
                 {
-                    await ProcessAsync(entry, now, report, cancellationToken);
+                    var outcomes = kind == DueKind.Expire
+                        ? await ExpireAsync(chunk, now, cancellationToken)
+                        : await InParallelAsync(chunk, (entry, _) => ProcessAsync(entry, now, cancellationToken), cancellationToken);
+                    var processed = Tally(chunk, outcomes, report);
+                    await RunStepAsync("index", report, () => due.DeleteAllAsync(processed, cancellationToken), cancellationToken);
                 }
 
                 // A past day whose entries were all processed is never read again.
@@ -90,77 +112,165 @@ internal sealed class LifecycleJob(
         }
     }
 
-    private async Task ProcessAsync(DueEntry entry, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    /// <summary>Adds a chunk's outcomes to the report; answers the entries that were processed (and may leave the index).</summary>
+    private static List<DueEntry> Tally(DueEntry[] chunk, Outcome[] outcomes, LifecycleReport report)
     {
-        try
+        var processed = new List<DueEntry>(chunk.Length);
+        for (var i = 0; i < chunk.Length; i++)
         {
-            if (ApiKeyId.TryParse(entry.CredentialId, out var keyId))
+            var (changes, failure) = outcomes[i];
+            if (failure is not null)
             {
-                var done = entry.Kind switch
-                {
-                    DueKind.Expire => await ExpireAsync(entry.TenantId, keyId, now, report, cancellationToken),
-                    DueKind.ExpiringSoon => await NotifyExpiringSoonAsync(entry, keyId, now, report, cancellationToken),
-                    DueKind.Stale => await CheckStaleAsync(entry.TenantId, keyId, now, report, cancellationToken),
-                    _ => await PurgeAsync(entry.TenantId, keyId, now, report, cancellationToken),
-                };
-                if (!done)
-                {
-                    return;
-                }
+                report.Failures.Add(failure);
+                continue;
             }
 
-            await due.DeleteAsync(entry, cancellationToken);
+            processed.Add(chunk[i]);
+            report.Expired += changes.HasFlag(Changes.Expired) ? 1 : 0;
+            report.ExpiringSoon += changes.HasFlag(Changes.ExpiringSoon) ? 1 : 0;
+            report.FlaggedStale += changes.HasFlag(Changes.FlaggedStale) ? 1 : 0;
+            report.AutoRevoked += changes.HasFlag(Changes.AutoRevoked) ? 1 : 0;
+            report.Purged += changes.HasFlag(Changes.Purged) ? 1 : 0;
+        }
+
+        return processed;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="process"/> (given each entry and its index in the chunk) at most
+    /// <see cref="LifecycleOptions.MaxParallelism"/> at once. A dependency fault fails that entry only.
+    /// </summary>
+    private async Task<Outcome[]> InParallelAsync(DueEntry[] chunk, Func<DueEntry, int, Task<Changes>> process, CancellationToken cancellationToken)
+    {
+        var outcomes = new Outcome[chunk.Length];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, _) =>
+        {
+            try
+            {
+                outcomes[i] = new Outcome(await process(chunk[i], i));
+            }
+            catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+            {
+                outcomes[i] = Failed(chunk[i], e);
+            }
+        });
+        return outcomes;
+    }
+
+    private Outcome Failed(DueEntry entry, Exception e)
+    {
+        Log.LifecycleItemFailed(logger, entry.Kind.ToString(), entry.TenantId.Value, entry.CredentialId, e);
+        return new Outcome(Changes.None, new LifecycleFailure
+        {
+            Step = entry.Kind.ToString(),
+            TenantId = entry.TenantId.Value,
+            CredentialId = entry.CredentialId,
+            Error = e is Azure.RequestFailedException rfe ? $"{e.GetType().Name} {rfe.Status}" : e.GetType().Name,
+        });
+    }
+
+    private async Task<Changes> ProcessAsync(DueEntry entry, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Only keys are indexed today; an entry of anything else is simply dropped.
+        if (!ApiKeyId.TryParse(entry.CredentialId, out var keyId))
+        {
+            return Changes.None;
+        }
+
+        return entry.Kind switch
+        {
+            DueKind.Expire => await ExpireOneAsync(entry.TenantId, keyId, now, cancellationToken),
+            DueKind.ExpiringSoon => await NotifyExpiringSoonAsync(entry, keyId, now, cancellationToken),
+            DueKind.Stale => await CheckStaleAsync(entry.TenantId, keyId, now, cancellationToken),
+            _ => await PurgeAsync(entry.TenantId, keyId, now, cancellationToken),
+        };
+    }
+
+    /// <summary>
+    /// Expires the keys of a chunk, each step as wide as is safe: the keys are read in parallel; the purge entries of
+    /// those past expiry are written before any of them changes (the index comes first), one transaction per purge
+    /// day; then each is marked expired, conditional on the ETag it was read with. A key changed in between goes the
+    /// one-by-one way (<see cref="ExpireOneAsync"/>: re-read, re-indexed, retried).
+    /// </summary>
+    private async Task<Outcome[]> ExpireAsync(DueEntry[] chunk, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var read = new ApiKey?[chunk.Length];
+        var outcomes = await InParallelAsync(chunk, async (entry, i) =>
+        {
+            read[i] = ApiKeyId.TryParse(entry.CredentialId, out var id) ? await keys.GetAsync(entry.TenantId, id, cancellationToken) : null;
+            return Changes.None;
+        }, cancellationToken);
+
+        var ending = Enumerable.Range(0, chunk.Length).Where(i => outcomes[i].Failure is null && IsPastExpiry(read[i], now)).ToHashSet();
+        try
+        {
+            await schedule.TrackEndsAsync(ending.Select(i => read[i]!), cancellationToken);
         }
         catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
         {
-            Log.LifecycleItemFailed(logger, entry.Kind.ToString(), entry.TenantId.Value, entry.CredentialId, e);
-            report.Failures.Add(new LifecycleFailure
+            foreach (var i in ending)
             {
-                Step = entry.Kind.ToString(),
-                TenantId = entry.TenantId.Value,
-                CredentialId = entry.CredentialId,
-                Error = e is Azure.RequestFailedException rfe ? $"{e.GetType().Name} {rfe.Status}" : e.GetType().Name,
-            });
+                outcomes[i] = Failed(chunk[i], e);
+            }
+
+            return outcomes;
         }
+
+        var marked = await InParallelAsync(chunk, async (entry, i) => !ending.Contains(i)
+            ? Changes.None
+            : await TryMarkExpiredAsync(read[i]!, cancellationToken) ?? await ExpireOneAsync(entry.TenantId, read[i]!.Id, now, cancellationToken),
+            cancellationToken);
+        return [.. outcomes.Select((outcome, i) => outcome.Failure is null ? marked[i] : outcome)];
     }
 
-    private async Task<bool> ExpireAsync(TenantId tenant, ApiKeyId id, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<Changes> ExpireOneAsync(TenantId tenant, ApiKeyId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var key = await keys.GetAsync(tenant, id, cancellationToken);
-            if (key is null || key.Status != ApiKeyStatus.Active || key.ExpiresAt > now)
+            if (!IsPastExpiry(key, now))
             {
-                // Gone, revoked, expired already, or (after a rotation shortened it) handled by an earlier entry.
-                return true;
+                return Changes.None;
             }
 
-            await schedule.TrackEndAsync(tenant, id.Value, key.ExpiresAt, cancellationToken);
-            var expired = key with { Status = ApiKeyStatus.Expired };
-            var audit1 = Event(tenant, key, AuditEventTypes.KeyExpired, key.ExpiresAt);
-            var outcome = await keys.ReplaceAsync(expired, audit1, cancellationToken);
-            if (outcome == WriteOutcome.Done)
+            await schedule.TrackEndAsync(tenant, id.Value, key!.ExpiresAt, cancellationToken);
+            if (await TryMarkExpiredAsync(key, cancellationToken) is { } changes)
             {
-                revoker.Forget(expired);
-                report.Expired++;
-                return true;
-            }
-
-            if (outcome == WriteOutcome.NotFound)
-            {
-                return true;
+                return changes;
             }
         }
 
         throw new ServiceUnavailableException($"Key {id.Value} kept changing while being expired.");
     }
 
-    private async Task<bool> NotifyExpiringSoonAsync(DueEntry entry, ApiKeyId id, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    /// <summary>
+    /// False for a key gone, revoked, expired already, or (after a rotation shortened it) handled by an earlier entry.
+    /// </summary>
+    private static bool IsPastExpiry(ApiKey? key, DateTimeOffset now) => key is { Status: ApiKeyStatus.Active } && key.ExpiresAt <= now;
+
+    /// <summary>Marks a key expired if it is unchanged since it was read; null if it changed.</summary>
+    private async Task<Changes?> TryMarkExpiredAsync(ApiKey key, CancellationToken cancellationToken)
+    {
+        var expired = key with { Status = ApiKeyStatus.Expired };
+        switch (await keys.ReplaceAsync(expired, Event(key.TenantId, key, AuditEventTypes.KeyExpired, key.ExpiresAt), cancellationToken))
+        {
+            case WriteOutcome.Done:
+                revoker.Forget(expired);
+                return Changes.Expired;
+            case WriteOutcome.NotFound:
+                return Changes.None;
+            default:
+                return null;
+        }
+    }
+
+    private async Task<Changes> NotifyExpiringSoonAsync(DueEntry entry, ApiKeyId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var key = await keys.GetAsync(entry.TenantId, id, cancellationToken);
         if (key is null || key.EffectiveStatus(now) != ApiKeyStatus.Active || key.RotatedTo is not null)
         {
-            return true;
+            return Changes.None;
         }
 
         // Deterministic row: a second run (or a retry after a crash) writes the same event, which exists already.
@@ -169,17 +279,16 @@ internal sealed class LifecycleJob(
             Detail = $"expires at {key.ExpiresAt:O}",
             OnceKey = "soon|" + id.Value,
         }, cancellationToken);
-        report.ExpiringSoon++;
-        return true;
+        return Changes.ExpiringSoon;
     }
 
-    private async Task<bool> CheckStaleAsync(TenantId tenantId, ApiKeyId id, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<Changes> CheckStaleAsync(TenantId tenantId, ApiKeyId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var key = await keys.GetAsync(tenantId, id, cancellationToken);
         var tenant = key is null ? null : await tenants.GetAsync(tenantId, cancellationToken);
         if (key is null || tenant is null || key.EffectiveStatus(now) != ApiKeyStatus.Active)
         {
-            return true;
+            return Changes.None;
         }
 
         if (!key.IsStale(now, tenant.StaleAfterDays))
@@ -187,7 +296,7 @@ internal sealed class LifecycleJob(
             // Used since this entry was written, or the tenant lengthened its policy: look again when it may be stale.
             // The new entry falls after now, so it differs from the one being deleted.
             await schedule.TrackStaleAsync(key, tenant, cancellationToken);
-            return true;
+            return Changes.None;
         }
 
         var idleSince = key.LastUsedAt ?? key.CreatedAt;
@@ -196,42 +305,41 @@ internal sealed class LifecycleJob(
             Detail = $"unused since {idleSince:O}",
             OnceKey = $"stale|{id.Value}|{idleSince.UtcTicks}",
         }, cancellationToken);
-        report.FlaggedStale++;
 
         if (tenant.AutoRevokeStale)
         {
             var revoked = await revoker.RevokeAsync(tenantId, id, Actor, AuditEventTypes.KeyAutoRevoked, $"unused for {tenant.StaleAfterDays} days", cancellationToken);
             if (revoked?.RevokedBy == Actor)
             {
-                report.AutoRevoked++;
+                return Changes.FlaggedStale | Changes.AutoRevoked;
             }
         }
 
-        return true;
+        return Changes.FlaggedStale;
     }
 
-    private async Task<bool> PurgeAsync(TenantId tenant, ApiKeyId id, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<Changes> PurgeAsync(TenantId tenant, ApiKeyId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var key = await keys.GetAsync(tenant, id, cancellationToken);
         if (key is null)
         {
-            return true;
+            return Changes.None;
         }
 
         var endedAt = key.Status == ApiKeyStatus.Revoked ? key.RevokedAt ?? now : key.ExpiresAt;
         if (key.EffectiveStatus(now) == ApiKeyStatus.Active || endedAt + schedule.Retention > now)
         {
-            return true;
+            return Changes.None;
         }
 
-        if (await keys.DeleteAsync(key, cancellationToken) == WriteOutcome.Done)
+        if (await keys.DeleteAsync(key, cancellationToken) != WriteOutcome.Done)
         {
-            revoker.Forget(key);
-            await limiter.ForgetAsync(new RateLimitKey(tenant, id.Value), cancellationToken);
-            report.Purged++;
+            return Changes.None;
         }
 
-        return true;
+        revoker.Forget(key);
+        await limiter.ForgetAsync(new RateLimitKey(tenant, id.Value), cancellationToken);
+        return Changes.Purged;
     }
 
     private static AuditEvent Event(TenantId tenant, ApiKey key, string type, DateTimeOffset at) => new()
@@ -243,4 +351,7 @@ internal sealed class LifecycleJob(
         CredentialId = key.Id.Value,
         Hint = key.Hint,
     };
+
+    /// <summary>What processing one index entry did; an entry with a failure stays in the index.</summary>
+    private readonly record struct Outcome(Changes Changes, LifecycleFailure? Failure = null);
 }

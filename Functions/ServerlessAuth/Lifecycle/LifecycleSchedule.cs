@@ -58,11 +58,20 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
 
     /// <summary>A key that ended (revoked or expired) is deleted after the retention period.</summary>
     public Task TrackEndAsync(TenantId tenant, string credentialId, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
-        PutAllAsync([new DueEntry(DueKind.Purge, endedAt + Retention, tenant, credentialId)], cancellationToken);
+        PutAllAsync([PurgeEntry(tenant, credentialId, endedAt)], cancellationToken);
+
+    /// <summary>
+    /// <see cref="TrackEndAsync"/> for several keys at once (the lifecycle job, before it expires them): the entries
+    /// of one purge day go in one transaction.
+    /// </summary>
+    public Task TrackEndsAsync(IEnumerable<ApiKey> ending, CancellationToken cancellationToken) =>
+        PutAllAsync([.. ending.Select(k => PurgeEntry(k.TenantId, k.Id.Value, k.ExpiresAt))], cancellationToken);
 
     public static DateTimeOffset StaleAt(ApiKey key, Tenant tenant) => (key.LastUsedAt ?? key.CreatedAt).AddDays(tenant.StaleAfterDays);
 
-    private async Task PutAllAsync(IReadOnlyList<DueEntry> entries, CancellationToken cancellationToken)
+    private DueEntry PurgeEntry(TenantId tenant, string credentialId, DateTimeOffset endedAt) => new(DueKind.Purge, endedAt + Retention, tenant, credentialId);
+
+    private async Task PutAllAsync(List<DueEntry> entries, CancellationToken cancellationToken)
     {
         foreach (var kind in entries.Select(e => e.Kind).Distinct())
         {
@@ -73,6 +82,9 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
             }
         }
 
-        await Task.WhenAll(entries.Select(e => due.PutAsync(e, cancellationToken)));
+        if (entries.Count > 0)
+        {
+            await due.PutAllAsync(entries, cancellationToken);
+        }
     }
 }
