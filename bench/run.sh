@@ -155,6 +155,9 @@ for i in 1 2; do
 done
 rss1=$(peak_rss_mb)
 stop_host
+# The baseline of scenario 2, measured before and after it (averaged), like the no-op baseline of host 1.
+log "raw Azurite point reads at $connections concurrent loops"
+bench_tool point-reads "$connection" "$connections" "$duration" | tee "$work/point-reads-before.json"
 
 # ---- Host 2: keys not cached, tenants and operators warm: every validation misses on its key only --------------
 # Cache:Ttl=0 keeps no key in memory, so each of the ~3,000 keys presented in turn is read from storage every time;
@@ -170,7 +173,7 @@ run_wrk_counted miss /api/v1/validate BENCH_KEYS_FILE="$work/keys.txt"
 rss2=$(peak_rss_mb)
 stop_host
 log "raw Azurite point reads at $connections concurrent loops"
-bench_tool point-reads "$connection" "$connections" "$duration" | tee "$work/point-reads.json"
+bench_tool point-reads "$connection" "$connections" "$duration" | tee "$work/point-reads-after.json"
 
 python3 bench/report.py "$work" "$out/latest.json" \
   --meta tenants="$tenants" keys_per_tenant="$keys_per_tenant" duration="$duration" warmup="$warmup" \
