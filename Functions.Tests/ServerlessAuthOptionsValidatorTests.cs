@@ -31,6 +31,21 @@ public sealed class ServerlessAuthOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_RefusesADirectoryTtlOverFiveMinutesAndDefaultsItToTheKeyTtl()
+    {
+        var options = new ServerlessAuthOptions { AdminKey = new string('k', 32) };
+        options.Storage.ConnectionString = "UseDevelopmentStorage=true";
+        options.Cache.Ttl = TimeSpan.FromSeconds(3);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.Cache.EffectiveDirectoryTtl);
+
+        options.Cache.DirectoryTtl = TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1);
+        var result = new ServerlessAuthOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("Cache:DirectoryTtl", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_RefusesAnUnresolvedKeyVaultReferenceAsTheAdminKey()
     {
         var options = new ServerlessAuthOptions { AdminKey = "@Microsoft.KeyVault(VaultName=kv-abc;SecretName=admin-key)" };

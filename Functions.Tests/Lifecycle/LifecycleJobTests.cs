@@ -191,6 +191,15 @@ public sealed class LifecycleJobTests : IAsyncLifetime
         Assert.Equal(6, few.Report.EntriesRead);
         Assert.Equal(6, many.Report.EntriesRead);
         Assert.Equal(few.Requests, many.Requests);
+
+        // 12 requests for the 6 entries: 3 key reads, one transaction of the 3 purge-index upserts, 3 conditional key
+        // updates and one transaction deleting the 3 expiry entries; 3 key reads (the keys have just expired: nothing
+        // to record) and one transaction deleting the 3 expiring-soon entries; one audit-retention index upsert (the
+        // tenant's first audit event of the day, key.expired, shared by the three). The other 44 are the run's own
+        // (per kind its cursor and one index query per day since the last run, revoked token ids, the signing-key
+        // check), whatever is due: 34 for the four credential kinds, 8 for AuditPurge (whose cursor moves two days),
+        // 2 for StalePolicy (no cursor yet: today only). 52 before the index writes were batched (four kinds).
+        Assert.Equal(57, few.Requests);
     }
 
     [Fact]

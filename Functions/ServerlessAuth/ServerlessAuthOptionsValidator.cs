@@ -69,6 +69,11 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:Cache:Ttl must be between 0 and 5 minutes: it bounds how long a revocation takes to reach every instance.");
         }
 
+        if (options.Cache.DirectoryTtl is { } directoryTtl && (directoryTtl < TimeSpan.Zero || directoryTtl > TimeSpan.FromMinutes(5)))
+        {
+            errors.Add("ServerlessAuth:Cache:DirectoryTtl must be between 0 and 5 minutes: it bounds how long removing an operator or a permission, or switching a tenant's API off, takes to reach every instance.");
+        }
+
         if (options.Cache.NegativeTtl < TimeSpan.Zero || options.Cache.NegativeTtl > TimeSpan.FromMinutes(1))
         {
             errors.Add("ServerlessAuth:Cache:NegativeTtl must be between 0 and 1 minute.");
@@ -97,6 +102,11 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
         if (options.Lifecycle.AuditRetentionDays is < 1 or > 3650)
         {
             errors.Add("ServerlessAuth:Lifecycle:AuditRetentionDays must be between 1 and 3650.");
+        }
+
+        if (options.Lifecycle.MaxParallelism is < 1 or > 32)
+        {
+            errors.Add("ServerlessAuth:Lifecycle:MaxParallelism must be between 1 and 32.");
         }
 
         if (options.Usage.FlushInterval < TimeSpan.FromSeconds(1) || options.Usage.FlushInterval > TimeSpan.FromHours(1))
@@ -193,6 +203,16 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
         if (tokens.KeyRotationInterval <= tokens.KeyPublicationDelay)
         {
             errors.Add("ServerlessAuth:Tokens:KeyRotationInterval must be longer than KeyPublicationDelay.");
+        }
+
+        if (tokens.VerifiedCacheTtl < TimeSpan.Zero || tokens.VerifiedCacheTtl > TimeSpan.FromMinutes(5))
+        {
+            errors.Add("ServerlessAuth:Tokens:VerifiedCacheTtl must be between 0 (off) and 5 minutes.");
+        }
+
+        if (tokens.VerifiedCacheMaxEntries is < 1 or > 1_000_000)
+        {
+            errors.Add("ServerlessAuth:Tokens:VerifiedCacheMaxEntries must be between 1 and 1000000.");
         }
     }
 

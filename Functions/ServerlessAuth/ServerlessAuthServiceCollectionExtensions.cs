@@ -95,6 +95,7 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton(CreateSigningKeySource);
         services.TryAddSingleton<SigningKeyRing>();
         services.TryAddSingleton<TokenIssuer>();
+        services.TryAddSingleton<VerifiedTokenCache>();
         services.TryAddSingleton<JwtValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SigningKeySourceAnnouncer>());
         services.TryAddSingleton<RateLimitStore>();

@@ -24,26 +24,26 @@ internal sealed class AppLifecycleSteps(
 {
     private const int Attempts = 3;
 
-    /// <summary>Processes one entry; true when it is done with (the entry can be deleted).</summary>
-    public async Task<bool> ProcessAsync(DueEntry entry, AppId appId, AppSecretId? secretId, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken) =>
+    /// <summary>Processes one entry (it leaves the index unless this throws); answers what it changed.</summary>
+    public async Task<LifecycleChanges> ProcessAsync(DueEntry entry, AppId appId, AppSecretId? secretId, DateTimeOffset now, CancellationToken cancellationToken) =>
         (entry.Kind, secretId) switch
         {
-            (DueKind.Expire, null) => await ExpireAppAsync(entry.TenantId, appId, now, report, cancellationToken),
-            (DueKind.Expire, { } s) => await ExpireSecretAsync(entry.TenantId, appId, s, now, report, cancellationToken),
-            (DueKind.ExpiringSoon, { } s) => await NotifySecretExpiringSoonAsync(entry, appId, s, now, report, cancellationToken),
-            (DueKind.Purge, null) => await PurgeAppAsync(entry.TenantId, appId, now, report, cancellationToken),
-            (DueKind.Purge, { } s) => await PurgeSecretAsync(entry.TenantId, appId, s, now, report, cancellationToken),
-            _ => true,
+            (DueKind.Expire, null) => await ExpireAppAsync(entry.TenantId, appId, now, cancellationToken),
+            (DueKind.Expire, { } s) => await ExpireSecretAsync(entry.TenantId, appId, s, now, cancellationToken),
+            (DueKind.ExpiringSoon, { } s) => await NotifySecretExpiringSoonAsync(entry, appId, s, now, cancellationToken),
+            (DueKind.Purge, null) => await PurgeAppAsync(entry.TenantId, appId, now, cancellationToken),
+            (DueKind.Purge, { } s) => await PurgeSecretAsync(entry.TenantId, appId, s, now, cancellationToken),
+            _ => LifecycleChanges.None,
         };
 
-    private async Task<bool> ExpireAppAsync(TenantId tenant, AppId id, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<LifecycleChanges> ExpireAppAsync(TenantId tenant, AppId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var app = await apps.GetAsync(tenant, id, cancellationToken);
             if (app is null || app.Status != AppStatus.Active || app.ExpiresAt is not { } expiresAt || expiresAt > now)
             {
-                return true;
+                return LifecycleChanges.None;
             }
 
             await schedule.TrackEndAsync(tenant, AppCredential.Of(id), expiresAt, cancellationToken);
@@ -52,44 +52,39 @@ internal sealed class AppLifecycleSteps(
             {
                 directory.Forget(tenant, id);
                 Log.AppExpired(logger, tenant.Value, id.Value);
-                report.AppsExpired++;
-                return true;
+                return LifecycleChanges.AppExpired;
             }
 
             if (outcome == WriteOutcome.NotFound)
             {
-                return true;
+                return LifecycleChanges.None;
             }
         }
 
         throw new ServiceUnavailableException($"App {id.Value} kept changing while being expired.");
     }
 
-    private async Task<bool> ExpireSecretAsync(TenantId tenant, AppId id, AppSecretId secretId, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<LifecycleChanges> ExpireSecretAsync(TenantId tenant, AppId id, AppSecretId secretId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var app = await apps.GetAsync(tenant, id, cancellationToken);
         var secret = app?.Secrets.FirstOrDefault(s => s.Id == secretId);
         if (app is null || secret is null || secret.IsActive(now) || app.EffectiveStatus(now) != AppStatus.Active)
         {
             // Removed, not yet due, or its app ended (the whole app is purged then).
-            return true;
+            return LifecycleChanges.None;
         }
 
         await schedule.TrackEndAsync(tenant, AppCredential.Of(id, secretId), secret.ExpiresAt, cancellationToken);
-        if (await audit.AddAsync(Event(tenant, id, AuditEventTypes.AppSecretExpired, secret.ExpiresAt) with
+        var recorded = await audit.AddAsync(Event(tenant, id, AuditEventTypes.AppSecretExpired, secret.ExpiresAt) with
         {
             RelatedCredentialId = secretId.Value,
             OnceKey = "secretExpired|" + secretId.Value,
-        }, cancellationToken))
-        {
-            report.AppSecretsExpired++;
-        }
-
-        return true;
+        }, cancellationToken);
+        return recorded ? LifecycleChanges.AppSecretExpired : LifecycleChanges.None;
     }
 
-    private async Task<bool> NotifySecretExpiringSoonAsync(
-        DueEntry entry, AppId id, AppSecretId secretId, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<LifecycleChanges> NotifySecretExpiringSoonAsync(
+        DueEntry entry, AppId id, AppSecretId secretId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var app = await apps.GetAsync(entry.TenantId, id, cancellationToken);
         var secret = app?.Secrets.FirstOrDefault(s => s.Id == secretId);
@@ -97,23 +92,19 @@ internal sealed class AppLifecycleSteps(
             || app.ActiveSecrets(now).Any(s => s.ExpiresAt > secret.ExpiresAt))
         {
             // Gone, expired already, or its successor exists (rotated): nothing to warn about.
-            return true;
+            return LifecycleChanges.None;
         }
 
-        if (await audit.AddAsync(Event(entry.TenantId, id, AuditEventTypes.AppSecretExpiringSoon, entry.DueAt) with
+        var recorded = await audit.AddAsync(Event(entry.TenantId, id, AuditEventTypes.AppSecretExpiringSoon, entry.DueAt) with
         {
             RelatedCredentialId = secretId.Value,
             Detail = $"expires at {secret.ExpiresAt:O}",
             OnceKey = "secretSoon|" + secretId.Value,
-        }, cancellationToken))
-        {
-            report.ExpiringSoon++;
-        }
-
-        return true;
+        }, cancellationToken);
+        return recorded ? LifecycleChanges.ExpiringSoon : LifecycleChanges.None;
     }
 
-    private async Task<bool> PurgeSecretAsync(TenantId tenant, AppId id, AppSecretId secretId, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<LifecycleChanges> PurgeSecretAsync(TenantId tenant, AppId id, AppSecretId secretId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -121,32 +112,31 @@ internal sealed class AppLifecycleSteps(
             var secret = app?.Secrets.FirstOrDefault(s => s.Id == secretId);
             if (app is null || secret is null || secret.ExpiresAt + schedule.Retention > now)
             {
-                return true;
+                return LifecycleChanges.None;
             }
 
             var outcome = await apps.ReplaceAsync(app with { Secrets = [.. app.Secrets.Where(s => s.Id != secretId)] }, null, cancellationToken);
             if (outcome == WriteOutcome.Done)
             {
                 directory.Forget(tenant, id);
-                report.Purged++;
-                return true;
+                return LifecycleChanges.Purged;
             }
 
             if (outcome == WriteOutcome.NotFound)
             {
-                return true;
+                return LifecycleChanges.None;
             }
         }
 
         throw new ServiceUnavailableException($"App {id.Value} kept changing while purging a secret.");
     }
 
-    private async Task<bool> PurgeAppAsync(TenantId tenant, AppId id, DateTimeOffset now, LifecycleReport report, CancellationToken cancellationToken)
+    private async Task<LifecycleChanges> PurgeAppAsync(TenantId tenant, AppId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var app = await apps.GetAsync(tenant, id, cancellationToken);
         if (app is null || app.EndedAt(now) is not { } endedAt || endedAt + schedule.Retention > now)
         {
-            return true;
+            return LifecycleChanges.None;
         }
 
         // A conflict means the app changed meanwhile; the entry stays and the next run looks again.
@@ -160,10 +150,10 @@ internal sealed class AppLifecycleSteps(
         {
             directory.Forget(tenant, id);
             await limiter.ForgetAsync(new RateLimitKey(tenant, "app:" + id.Value), cancellationToken);
-            report.Purged++;
+            return LifecycleChanges.Purged;
         }
 
-        return true;
+        return LifecycleChanges.None;
     }
 
     private static AuditEvent Event(TenantId tenant, AppId app, string type, DateTimeOffset at) => new()

@@ -84,7 +84,14 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
 
     /// <summary>A key that ended (revoked or expired) is deleted after the retention period.</summary>
     public Task TrackEndAsync(TenantId tenant, string credentialId, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
-        PutAllAsync([new DueEntry(DueKind.Purge, endedAt + Retention, tenant, credentialId)], cancellationToken);
+        PutAllAsync([PurgeEntry(tenant, credentialId, endedAt)], cancellationToken);
+
+    /// <summary>
+    /// <see cref="TrackEndAsync"/> for several keys at once (the lifecycle job, before it expires them): the entries
+    /// of one purge day go in one transaction.
+    /// </summary>
+    public Task TrackEndsAsync(IEnumerable<ApiKey> ending, CancellationToken cancellationToken) =>
+        PutAllAsync([.. ending.Select(k => PurgeEntry(k.TenantId, k.Id.Value, k.ExpiresAt))], cancellationToken);
 
     /// <summary>
     /// A new app: its own expiry (when it has one) and, per secret, the expiry and "expiring soon" entries. Secrets
@@ -119,7 +126,9 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
         }
     }
 
-    private async Task PutAllAsync(IReadOnlyList<DueEntry> entries, CancellationToken cancellationToken)
+    private DueEntry PurgeEntry(TenantId tenant, string credentialId, DateTimeOffset endedAt) => new(DueKind.Purge, endedAt + Retention, tenant, credentialId);
+
+    private async Task PutAllAsync(List<DueEntry> entries, CancellationToken cancellationToken)
     {
         foreach (var kind in entries.Select(e => e.Kind).Distinct())
         {
@@ -133,6 +142,9 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
         // Never into a day the job may have closed already (its cursor is at most today): an entry due in the past is
         // due now. A purge entry counted from an end long past would otherwise sit where no run reads again.
         var now = time.GetUtcNow();
-        await Task.WhenAll(entries.Select(e => due.PutAsync(e.DueAt < now ? e with { DueAt = now } : e, cancellationToken)));
+        if (entries.Count > 0)
+        {
+            await due.PutAllAsync([.. entries.Select(e => e.DueAt < now ? e with { DueAt = now } : e)], cancellationToken);
+        }
     }
 }

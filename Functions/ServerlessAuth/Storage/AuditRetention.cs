@@ -19,27 +19,54 @@ internal sealed class AuditRetention(DueStore due, TimeProvider time, IOptions<S
 {
     public const string CredentialId = "audit";
 
-    private readonly ConcurrentDictionary<TenantId, string> _trackedDay = new();
-    private volatile string? _cursorDay;
+    // One write per tenant and day, shared by concurrent callers (the lifecycle job writes events in parallel).
+    private readonly ConcurrentDictionary<(TenantId Tenant, string Day), Lazy<Task>> _tracked = new();
+    private readonly Lock _cursorGate = new();
+    private Task? _cursor;
+    private string? _today;
 
     public TimeSpan Retention => TimeSpan.FromDays(options.Value.Lifecycle.AuditRetentionDays);
 
     public async Task TrackAsync(TenantId tenant, CancellationToken cancellationToken)
     {
         var day = DueStore.Day(time.GetUtcNow());
-        if (_trackedDay.TryGetValue(tenant, out var tracked) && tracked == day)
+        if (_today != day)
         {
-            return;
+            // A new day: yesterday's memo is of no use any more.
+            _today = day;
+            foreach (var old in _tracked.Keys.Where(k => k.Day != day))
+            {
+                _tracked.TryRemove(old, out _);
+            }
         }
 
-        if (_cursorDay is null)
+        var key = (tenant, day);
+        // GetOrAdd may build two Lazy values when callers race, but stores one: only that one's write runs.
+        var put = _tracked.GetOrAdd(key, k => new Lazy<Task>(() => PutAsync(k.Tenant, k.Day)));
+        try
         {
-            await due.EnsureCursorAsync(DueKind.AuditPurge, day, cancellationToken);
-            _cursorDay = day;
+            await put.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Failed: the next event of this tenant tries again (and this one fails with it, before being written).
+            _tracked.TryRemove(new KeyValuePair<(TenantId, string), Lazy<Task>>(key, put));
+            throw;
+        }
+    }
+
+    private async Task PutAsync(TenantId tenant, string day)
+    {
+        Task cursor;
+        lock (_cursorGate)
+        {
+            cursor = _cursor is { IsCompletedSuccessfully: true } or { IsCompleted: false }
+                ? _cursor
+                : _cursor = due.EnsureCursorAsync(DueKind.AuditPurge, day, CancellationToken.None);
         }
 
+        await cursor;
         var dueAt = DueStore.ParseDay(day).AddDays(1) + Retention;
-        await due.PutAsync(new DueEntry(DueKind.AuditPurge, dueAt, tenant, CredentialId), cancellationToken);
-        _trackedDay[tenant] = day;
+        await due.PutAllAsync([new DueEntry(DueKind.AuditPurge, dueAt, tenant, CredentialId)], CancellationToken.None);
     }
 }

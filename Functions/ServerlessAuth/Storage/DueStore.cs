@@ -39,18 +39,66 @@ internal sealed class DueStore(TableStorage storage)
     public static DateTimeOffset ParseDay(string day) =>
         new(DateTime.ParseExact(day, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero);
 
-    /// <summary>Adds (or re-adds: idempotent) an entry.</summary>
-    public async Task PutAsync(DueEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds (or re-adds) several entries: one transaction per partition and hundred entries, a plain upsert for an
+    /// entry alone in its partition. Upserts, so a retry or an overlapping run writes the same rows again.
+    /// </summary>
+    public async Task PutAllAsync(IEnumerable<DueEntry> entries, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(Table, cancellationToken);
-        await table.UpsertEntityAsync(ToEntity(entry), TableUpdateMode.Replace, cancellationToken);
+        await Task.WhenAll(Batches(entries).Select(PutAsync));
+
+        async Task PutAsync(TableEntity[] batch)
+        {
+            if (batch.Length == 1)
+            {
+                await table.UpsertEntityAsync(batch[0], TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+
+            // Upserts neither conflict nor miss: anything but success is a fault.
+            var actions = batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)).ToList();
+            if (await StoreWrites.SubmitAsync(table, actions, cancellationToken) != WriteOutcome.Done)
+            {
+                throw new ServiceUnavailableException("The lifecycle index refused a batch of upserts.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes several entries: one transaction per partition and hundred entries. A transaction fails whole if one
+    /// of its entries is gone already (an overlapping run took it); that batch is then removed one by one.
+    /// </summary>
+    public async Task DeleteAllAsync(IEnumerable<DueEntry> entries, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(Table, cancellationToken);
+        foreach (var batch in Batches(entries))
+        {
+            if (batch.Length > 1)
+            {
+                var actions = batch.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)).ToList();
+                if (await StoreWrites.SubmitAsync(table, actions, cancellationToken) == WriteOutcome.Done)
+                {
+                    continue;
+                }
+            }
+
+            foreach (var entity in batch)
+            {
+                await DeleteAsync(table, entity, cancellationToken);
+            }
+        }
     }
 
     /// <summary>Removes an entry; a missing one is fine (another run took it).</summary>
     public async Task DeleteAsync(DueEntry entry, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(Table, cancellationToken);
-        var entity = ToEntity(entry);
+        await DeleteAsync(table, ToEntity(entry), cancellationToken);
+    }
+
+    private static async Task DeleteAsync(TableClient table, TableEntity entity, CancellationToken cancellationToken)
+    {
         try
         {
             await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken);
@@ -59,6 +107,13 @@ internal sealed class DueStore(TableStorage storage)
         {
         }
     }
+
+    /// <summary>Entities grouped by partition, at most one transaction's worth each.</summary>
+    private static IEnumerable<TableEntity[]> Batches(IEnumerable<DueEntry> entries) =>
+        entries.Select(ToEntity)
+            .DistinctBy(e => (e.PartitionKey, e.RowKey))
+            .GroupBy(e => e.PartitionKey, StringComparer.Ordinal)
+            .SelectMany(g => g.Chunk(StoreWrites.MaxTransactionActions));
 
     /// <summary>The entries of one kind on one day that are due at <paramref name="now"/>.</summary>
     public async Task<IReadOnlyList<DueEntry>> ListDueAsync(DueKind kind, string day, DateTimeOffset now, CancellationToken cancellationToken)

@@ -5,8 +5,9 @@ namespace ServerlessAuth.Storage;
 
 /// <summary>
 /// The in-memory cache in front of every read on the validation path (keys by secret digest, tenants,
-/// operators). Entries live for <see cref="CacheOptions.Ttl"/> (absent entities for
-/// <see cref="CacheOptions.NegativeTtl"/>), so a change made on another instance is seen within that bound.
+/// operators). Entries live for <see cref="CacheOptions.Ttl"/> unless the caller names another TTL (the tenant
+/// directory uses <see cref="CacheOptions.DirectoryTtl"/>), absent entities for <see cref="CacheOptions.NegativeTtl"/>,
+/// so a change made on another instance is seen within that bound.
 /// </summary>
 /// <remarks>
 /// Concurrent misses of one entry share a single storage read. <see cref="Invalidate"/> drops the entry and any
@@ -20,7 +21,11 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
     private readonly CacheOptions _options = options.Value.Cache;
     private long _generation;
 
-    public async ValueTask<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+    public ValueTask<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+        where T : class => GetAsync(key, _options.Ttl, load, cancellationToken);
+
+    /// <summary>The entry <paramref name="key"/>, loaded on a miss and kept for <paramref name="ttl"/> (0: not kept).</summary>
+    public async ValueTask<T?> GetAsync<T>(string key, TimeSpan ttl, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class
     {
         if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.ExpiresAt)
@@ -31,7 +36,7 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
         var flight = _flights.GetOrAdd(key, k =>
         {
             Lazy<Task<object?>>? self = null;
-            self = new Lazy<Task<object?>>(() => LoadAsync(k, load, self!));
+            self = new Lazy<Task<object?>>(() => LoadAsync(k, ttl, load, self!));
             return self;
         });
         return (T?)await flight.Value.WaitAsync(cancellationToken);
@@ -45,7 +50,7 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
         _flights.TryRemove(key, out _);
     }
 
-    private async Task<object?> LoadAsync<T>(string key, Func<CancellationToken, Task<T?>> load, Lazy<Task<object?>> flight)
+    private async Task<object?> LoadAsync<T>(string key, TimeSpan valueTtl, Func<CancellationToken, Task<T?>> load, Lazy<Task<object?>> flight)
         where T : class
     {
         var generation = Interlocked.Read(ref _generation);
@@ -54,7 +59,7 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
             // The shared read is not tied to the first caller's cancellation: the other callers wait on it too.
             // Its duration is bounded by the storage request timeout.
             var value = await load(CancellationToken.None);
-            var ttl = value is null ? _options.NegativeTtl : _options.Ttl;
+            var ttl = value is null ? _options.NegativeTtl : valueTtl;
             if (ttl > TimeSpan.Zero && Interlocked.Read(ref _generation) == generation)
             {
                 Trim();

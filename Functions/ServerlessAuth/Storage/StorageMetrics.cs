@@ -36,9 +36,11 @@ internal sealed class StorageMetrics : HttpPipelinePolicy
 
     private void Count(HttpMessage message)
     {
+        // A point read names one entity, /Table(PartitionKey='…',RowKey='…'); a query names none: /Table() or /Tables.
         var request = message.Request;
+        var path = request.Uri.Path;
         var kind = request.Method == RequestMethod.Get
-            ? (request.Uri.Path.EndsWith(')') ? "read" : "query")
+            ? (path.EndsWith(')') && !path.EndsWith("()", StringComparison.Ordinal) ? "read" : "query")
             : "write";
         _requests.Add(1, new KeyValuePair<string, object?>("kind", kind));
     }

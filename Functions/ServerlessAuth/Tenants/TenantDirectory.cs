@@ -1,15 +1,21 @@
+using Microsoft.Extensions.Options;
 using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.Tenants;
 
-/// <summary>Cached reads of tenants and operators for the validation path; local writes invalidate at once.</summary>
-internal sealed class TenantDirectory(TenantStore store, ReadThroughCache cache)
+/// <summary>
+/// Cached reads of tenants and operators for the validation path, kept for <see cref="CacheOptions.DirectoryTtl"/>
+/// (every key of a tenant shares them, so they may live longer than the keys); local writes invalidate at once.
+/// </summary>
+internal sealed class TenantDirectory(TenantStore store, ReadThroughCache cache, IOptions<ServerlessAuthOptions> options)
 {
+    private readonly TimeSpan _ttl = options.Value.Cache.EffectiveDirectoryTtl;
+
     public ValueTask<Tenant?> GetTenantAsync(TenantId id, CancellationToken cancellationToken) =>
-        cache.GetAsync(TenantKey(id), ct => store.GetAsync(id, ct), cancellationToken);
+        cache.GetAsync(TenantKey(id), _ttl, ct => store.GetAsync(id, ct), cancellationToken);
 
     public ValueTask<Operator?> GetOperatorAsync(TenantId tenant, OperatorId id, CancellationToken cancellationToken) =>
-        cache.GetAsync(OperatorKey(tenant, id), ct => store.GetOperatorAsync(tenant, id, ct), cancellationToken);
+        cache.GetAsync(OperatorKey(tenant, id), _ttl, ct => store.GetOperatorAsync(tenant, id, ct), cancellationToken);
 
     public void Forget(TenantId id) => cache.Invalidate(TenantKey(id));
 

@@ -16,10 +16,13 @@ internal sealed record VerifiedToken(
 /// <summary>
 /// Validates our access tokens: the compact-JWS pre-checks (<see cref="CompactJws"/>), the signature with a key
 /// from our own ring only, <c>iss</c> and <c>aud</c> exactly, then <c>exp</c>/<c>nbf</c> with the configured skew,
-/// the <c>jti</c> against revocations, and the app and its tenant as they are now.
+/// the <c>jti</c> against revocations, and the app and its tenant as they are now. A token verified a moment ago
+/// by the same published key skips the signature verification (<see cref="VerifiedTokenCache"/>); every other check
+/// runs on every use.
 /// </summary>
 internal sealed class JwtValidator(
     SigningKeyRing keys,
+    VerifiedTokenCache verified,
     AppDirectory apps,
     TenantDirectory tenants,
     ApiAccessPolicy access,
@@ -116,10 +119,17 @@ internal sealed class JwtValidator(
             return null;
         }
 
+        // Also on a cache hit: a key removed from the ring (or replaced under the same kid) verifies nothing any more.
         var key = await keys.FindAsync(kid, cancellationToken);
         if (key is null)
         {
             return null;
+        }
+
+        var digest = TokenDigest.Of(presented);
+        if (verified.TryGet(digest, key.Stored, out var known))
+        {
+            return known;
         }
 
         var result = await Handler.ValidateTokenAsync(presented, new TokenValidationParameters
@@ -161,9 +171,14 @@ internal sealed class JwtValidator(
 
         jwt.TryGetPayloadValue<string>("scope", out var scope);
         var scopes = Security.Scopes.ParseList(scope, out _);
-        return scopes is null
-            ? null
-            : new VerifiedToken(jti, appId, tenantId, scopes, DateTimeOffset.FromUnixTimeSeconds(iat), DateTimeOffset.FromUnixTimeSeconds(nbf), DateTimeOffset.FromUnixTimeSeconds(exp));
+        if (scopes is null)
+        {
+            return null;
+        }
+
+        var token = new VerifiedToken(jti, appId, tenantId, scopes, DateTimeOffset.FromUnixTimeSeconds(iat), DateTimeOffset.FromUnixTimeSeconds(nbf), DateTimeOffset.FromUnixTimeSeconds(exp));
+        verified.Add(digest, key.Stored, token);
+        return token;
     }
 
     /// <summary>A refused token is logged against its app (its signature verified: it is ours).</summary>
