@@ -103,6 +103,9 @@ internal static partial class Log
     [LoggerMessage(1700, LogLevel.Information, "Rate limit of {Limit} per hour reached by credential {CredentialId} ({Hint}) of tenant {TenantId}; refused until {ResetsAt}")]
     public static partial void RateLimitReached(ILogger logger, string tenantId, string credentialId, string? hint, int limit, DateTimeOffset resetsAt);
 
+    [LoggerMessage(1611, LogLevel.Warning, "Shutdown deadline reached during the last usage flush; the usage of {Pending} credentials since the previous flush is not recorded")]
+    public static partial void UsageFlushAbandoned(ILogger logger, int pending);
+
     [LoggerMessage(1701, LogLevel.Debug, "Rate limited: credential {CredentialId} ({Hint}) of tenant {TenantId}")]
     public static partial void RateLimited(ILogger logger, string tenantId, string credentialId, string? hint);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Storage;
@@ -7,9 +8,11 @@ namespace ServerlessAuth.ApiKeys;
 
 /// <summary>
 /// Runs <see cref="UsageRecorder.FlushAsync"/> and <see cref="AuditEventCounter.FlushAsync"/> every flush interval and
-/// once more at shutdown (both hosts).
+/// once more at shutdown (both hosts). A shutdown deadline reached during that last flush is logged, not thrown: the
+/// host stops either way, and what is lost is at most one interval's usage counts (never a credential's state).
 /// </summary>
-internal sealed class UsageFlusher(UsageRecorder recorder, AuditEventCounter auditCounter, TimeProvider time, IOptions<ServerlessAuthOptions> options) : BackgroundService
+internal sealed class UsageFlusher(
+    UsageRecorder recorder, AuditEventCounter auditCounter, TimeProvider time, IOptions<ServerlessAuthOptions> options, ILogger<UsageFlusher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,7 +32,14 @@ internal sealed class UsageFlusher(UsageRecorder recorder, AuditEventCounter aud
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushQuietlyAsync(cancellationToken);
+        try
+        {
+            await FlushQuietlyAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.UsageFlushAbandoned(logger, recorder.PendingCount);
+        }
     }
 
     private async Task FlushQuietlyAsync(CancellationToken cancellationToken)

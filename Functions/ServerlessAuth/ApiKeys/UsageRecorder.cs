@@ -70,11 +70,16 @@ internal sealed class UsageRecorder(
 
                 written++;
             }
-            catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+            catch (Exception e)
             {
-                // Put it back (merging with anything recorded meanwhile) for the next flush.
+                // Put it back (merging with anything recorded meanwhile) for the next flush; also when the flush was
+                // cancelled, so that what is pending is known (and kept, if the host goes on).
                 _pending.GetOrAdd((tenantId, keyId), _ => new Pending(key)).Merge(lastUsed, counts);
-                Log.UsageFlushFailed(logger, _pending.Count, e);
+                if (ServiceUnavailableException.IsDependencyFault(e, cancellationToken))
+                {
+                    Log.UsageFlushFailed(logger, _pending.Count, e);
+                }
+
                 throw;
             }
         }
