@@ -108,7 +108,7 @@ bench_tool seed "$base" "$admin_key" "$work" "$tenants" "$keys_per_tenant" | tee
 seeded_writes=$(counters | python3 -c 'import json,sys; print(json.load(sys.stdin)["write"])')
 [ "$seeded_writes" -gt 0 ] || { echo "storage counter reads zero after seeding: counter not wired" >&2; exit 1; }
 
-warm=$(cat "$work/warm-key.txt"); bad=$(cat "$work/bad-key.txt"); jwt=$(cat "$work/jwt.txt")
+warm=$(cat "$work/warm-key.txt"); usage_key=$(cat "$work/usage-key.txt"); bad=$(cat "$work/bad-key.txt"); jwt=$(cat "$work/jwt.txt")
 run_wrk noop-before /bench/noop
 run_wrk warm /api/v1/validate BENCH_AUTH="Bearer $warm"
 sleep 3  # let the previous scenario's usage flush (one interval + 1 s) so its reads are not counted here
@@ -119,10 +119,11 @@ run_wrk token /api/v1/token BENCH_BODY="$(cat "$work/token-body.json")"
 run_wrk jwt /api/v1/validate BENCH_AUTH="Bearer $jwt"
 run_wrk noop-after /bench/noop
 
-# Writes per validation of one key: flush what earlier runs left, count, load, wait one flush interval (+1 s), count.
+# Writes per validation of one key (its own, with a fresh hourly budget): flush what earlier runs left, count, load,
+# wait one flush interval (+1 s), count.
 sleep 3
 counters >"$work/usage.before"
-run_wrk usage /api/v1/validate BENCH_AUTH="Bearer $warm"
+run_wrk usage /api/v1/validate BENCH_AUTH="Bearer $usage_key"
 sleep 3
 counters >"$work/usage.after"
 

@@ -35,12 +35,15 @@ internal static class HttpSeeder
             }
         });
 
-        // The benchmark's tenant: the highest rate limit the admin may grant, so that a rate limiter (none is
-        // enforced at validation today) could never be what caps the warm-key scenario.
+        // The benchmark's tenant: the highest rate limit the admin may grant, so that the rate limiter never caps the
+        // warm-key scenario. Scenario 6 gets a key of its own: on the warm key, whose hourly budget scenario 1 has
+        // mostly spent, the limiter's claims (a tenth of what is left) shrink and multiply, and would be counted as
+        // usage writes.
         const string Main = "bench-main";
         await SendAsync(http, HttpMethod.Post, "/api/v1/tenants", new { id = Main, name = "Benchmark", plan = "pro", rateLimitPerHour = 1_000_000 }, default);
         await SendAsync(http, HttpMethod.Put, $"/api/v1/tenants/{Main}/operators/owner", new { displayName = "Owner", role = "owner", permissions = Permissions }, default);
         var warm = (string)(await SendAsync(http, HttpMethod.Post, $"/api/v1/tenants/{Main}/keys", new { operatorId = "owner", name = "warm", scopes = KeyScopes, rateLimitPerHour = 1_000_000 }, default))["key"]!;
+        var usage = (string)(await SendAsync(http, HttpMethod.Post, $"/api/v1/tenants/{Main}/keys", new { operatorId = "owner", name = "usage", scopes = KeyScopes, rateLimitPerHour = 1_000_000 }, default))["key"]!;
         var app = await SendAsync(http, HttpMethod.Post, $"/api/v1/tenants/{Main}/apps", new { name = "Reporting sync", description = "Benchmark app", scopes = KeyScopes }, default);
         var appId = (string)app["appId"]!;
         var appSecret = (string)app["appSecret"]!;
@@ -55,6 +58,7 @@ internal static class HttpSeeder
         await File.WriteAllLinesAsync(Path.Combine(outDir, "keys.txt"), shuffled);
         await File.WriteAllLinesAsync(Path.Combine(outDir, "tenants.txt"), tenantIds);
         await File.WriteAllTextAsync(Path.Combine(outDir, "warm-key.txt"), warm);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "usage-key.txt"), usage);
         await File.WriteAllTextAsync(Path.Combine(outDir, "bad-key.txt"), bad);
         await File.WriteAllTextAsync(Path.Combine(outDir, "jwt.txt"), (string)token["token"]!);
         await File.WriteAllTextAsync(Path.Combine(outDir, "token-body.json"), new JsonObject { ["appId"] = appId, ["appSecret"] = appSecret }.ToJsonString());
