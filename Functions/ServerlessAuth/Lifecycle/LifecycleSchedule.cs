@@ -24,8 +24,6 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
 
     public async Task TrackAsync(ApiKey key, Tenant tenant, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var soon = key.ExpiresAt.AddDays(-tenant.ExpiringSoonDays);
         var entries = new List<DueEntry>
         {
             new(DueKind.Expire, key.ExpiresAt, key.TenantId, key.Id.Value),
@@ -33,7 +31,8 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
         };
         if (tenant.ExpiringSoonDays > 0)
         {
-            entries.Add(new(DueKind.ExpiringSoon, soon < now ? now : soon, key.TenantId, key.Id.Value));
+            // Already within the lead time: due now (PutAllAsync moves past dates to now).
+            entries.Add(new(DueKind.ExpiringSoon, key.ExpiresAt.AddDays(-tenant.ExpiringSoonDays), key.TenantId, key.Id.Value));
         }
 
         await PutAllAsync(entries, cancellationToken);
@@ -62,15 +61,11 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
     }
 
     /// <summary>
-    /// (Re)writes a key's staleness entry at the date it becomes stale under the tenant's current policy, or now if
-    /// that date has passed (a run never reads days before its cursor).
+    /// (Re)writes a key's staleness entry at the date it becomes stale under the tenant's current policy (now, if
+    /// that date has passed: see <see cref="PutAllAsync"/>).
     /// </summary>
-    public Task TrackStaleAsync(ApiKey key, Tenant tenant, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var staleAt = StaleAt(key, tenant);
-        return PutAllAsync([new DueEntry(DueKind.Stale, staleAt < now ? now : staleAt, key.TenantId, key.Id.Value)], cancellationToken);
-    }
+    public Task TrackStaleAsync(ApiKey key, Tenant tenant, CancellationToken cancellationToken) =>
+        PutAllAsync([new DueEntry(DueKind.Stale, StaleAt(key, tenant), key.TenantId, key.Id.Value)], cancellationToken);
 
     /// <summary>
     /// A tenant shortened <c>staleAfterDays</c>: the next run re-indexes its active keys at their new dates (the
@@ -114,15 +109,13 @@ internal sealed class LifecycleSchedule(DueStore due, TimeProvider time, IOption
 
     public static DateTimeOffset StaleAt(ApiKey key, Tenant tenant) => (key.LastUsedAt ?? key.CreatedAt).AddDays(tenant.StaleAfterDays);
 
-    private IEnumerable<DueEntry> SecretEntries(App app, AppSecret secret, Tenant tenant)
+    private static IEnumerable<DueEntry> SecretEntries(App app, AppSecret secret, Tenant tenant)
     {
         var id = AppCredential.Of(app.Id, secret.Id);
         yield return new(DueKind.Expire, secret.ExpiresAt, app.TenantId, id);
         if (tenant.ExpiringSoonDays > 0)
         {
-            var now = time.GetUtcNow();
-            var soon = secret.ExpiresAt.AddDays(-tenant.ExpiringSoonDays);
-            yield return new(DueKind.ExpiringSoon, soon < now ? now : soon, app.TenantId, id);
+            yield return new(DueKind.ExpiringSoon, secret.ExpiresAt.AddDays(-tenant.ExpiringSoonDays), app.TenantId, id);
         }
     }
 
