@@ -5,8 +5,9 @@ using Azure.Core.Pipeline;
 namespace ServerlessAuth.Storage;
 
 /// <summary>
-/// Counts every Table Storage request by kind (<c>read</c>, <c>query</c>, <c>write</c>) in the
-/// <c>serverlessauth.storage.requests</c> counter, so that an operator can see what validations cost.
+/// Counts every Table Storage request by kind (<c>read</c>, <c>query</c>, <c>write</c>) and table (the table's full
+/// name, or <c>$batch</c> for a transaction) in the <c>serverlessauth.storage.requests</c> counter, so that an operator
+/// can see what validations cost and where.
 /// Added to the Table client's pipeline per call (retries are not counted twice).
 /// </summary>
 internal sealed class StorageMetrics : HttpPipelinePolicy
@@ -42,6 +43,14 @@ internal sealed class StorageMetrics : HttpPipelinePolicy
         var kind = request.Method == RequestMethod.Get
             ? (path.EndsWith(')') && !path.EndsWith("()", StringComparison.Ordinal) ? "read" : "query")
             : "write";
-        _requests.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        _requests.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("table", Table(path)));
+    }
+
+    /// <summary>The last path segment up to its parenthesis: <c>/account/Table(PartitionKey='…',RowKey='…')</c> → <c>Table</c>.</summary>
+    private static string Table(string path)
+    {
+        var segment = path.AsSpan(path.LastIndexOf('/') + 1);
+        var parenthesis = segment.IndexOf('(');
+        return (parenthesis < 0 ? segment : segment[..parenthesis]).ToString();
     }
 }
