@@ -93,7 +93,8 @@ public sealed class SoakTests(ITestOutputHelper output)
 
         var rate = capacity * OpenLoopShare;
         var soakLatency = new LatencyHistogram();
-        var (sent, shed, elapsed, samples) = await OpenLoopAsync(traffic, soakLatency, rate, TimeSpan.FromMinutes(minutes));
+        var timeline = new List<string>();
+        var (sent, shed, elapsed, samples) = await OpenLoopAsync(traffic, soakLatency, rate, TimeSpan.FromMinutes(minutes), timeline);
 
         var summary = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Soak of {minutes} min, host in process (TestServer) over its own Azurite, background work on.")
@@ -104,6 +105,12 @@ public sealed class SoakTests(ITestOutputHelper output)
         foreach (var sample in samples)
         {
             summary.AppendLine(CultureInfo.InvariantCulture, $"  {sample.Minute,3}: {sample.Managed / 1048576.0,7:F1} MB, {sample.WorkingSet / 1048576.0,7:F1} MB, {sample.Requests}");
+        }
+
+        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread-pool threads and queued items, GC pause ms):");
+        foreach (var line in timeline)
+        {
+            summary.AppendLine("  " + line);
         }
 
         foreach (var error in traffic.ErrorSamples)
@@ -138,7 +145,7 @@ public sealed class SoakTests(ITestOutputHelper output)
 
     /// <summary>Starts requests at <paramref name="rate"/> whatever the host's answers; samples memory each minute.</summary>
     private static async Task<(long Sent, long Shed, TimeSpan Elapsed, List<MemorySample> Samples)> OpenLoopAsync(
-        Traffic traffic, LatencyHistogram latency, double rate, TimeSpan duration)
+        Traffic traffic, LatencyHistogram latency, double rate, TimeSpan duration, List<string> timeline)
     {
         var samples = new List<MemorySample>();
         var inFlight = 0;
@@ -146,8 +153,44 @@ public sealed class SoakTests(ITestOutputHelper output)
         var start = Stopwatch.GetTimestamp();
         var clock = Stopwatch.StartNew();
         var nextSample = TimeSpan.FromMinutes(1);
+        var nextLine = TimeSpan.FromSeconds(5);
+        var (lineAnswered, lineShed, linePause, peak) = (traffic.Requests, 0L, GC.GetTotalPauseDuration(), 0);
+        var storage = new long[3]; // reads, queries, writes
+        var byTable = new ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == ServerlessAuth.Storage.StorageMetrics.CounterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? kind = null, table = null;
+            foreach (var tag in tags)
+            {
+                (kind, table) = tag.Key switch { "kind" => (tag.Value as string, table), "table" => (kind, tag.Value as string), _ => (kind, table) };
+            }
+
+            Interlocked.Add(ref storage[kind switch { "read" => 0, "query" => 1, _ => 2 }], value);
+            byTable.AddOrUpdate($"{table} {kind}", value, (_, total) => total + value);
+        });
+        listener.Start();
         while (clock.Elapsed < duration)
         {
+            peak = Math.Max(peak, Volatile.Read(ref inFlight));
+            if (clock.Elapsed >= nextLine)
+            {
+                var (answered, pause) = (traffic.Requests, GC.GetTotalPauseDuration());
+                timeline.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, storage r/q/w {Interlocked.Exchange(ref storage[0], 0)}/{Interlocked.Exchange(ref storage[1], 0)}/{Interlocked.Exchange(ref storage[2], 0)}"));
+                timeline.Add("        " + string.Join(", ", byTable.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} {p.Value}")));
+                byTable.Clear();
+                (lineAnswered, lineShed, linePause, peak) = (answered, shed, pause, 0);
+                nextLine += TimeSpan.FromSeconds(5);
+            }
+
             for (var owed = (long)(clock.Elapsed.TotalSeconds * rate); due < owed; due++)
             {
                 if (Volatile.Read(ref inFlight) >= MaxInFlight)
