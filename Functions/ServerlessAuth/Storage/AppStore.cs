@@ -37,11 +37,7 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
     {
         var index = await storage.GetAsync(TableStorage.AppIndex, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        try
-        {
-            await index.AddEntityAsync(new TableEntity(app.Id.Value, IndexRow) { ["TenantId"] = app.TenantId.Value }, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
+        if (await StoreWrites.AddAsync(index, new TableEntity(app.Id.Value, IndexRow) { ["TenantId"] = app.TenantId.Value }, cancellationToken) != WriteOutcome.Done)
         {
             return WriteOutcome.Conflict;
         }

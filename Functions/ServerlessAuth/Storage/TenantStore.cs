@@ -26,15 +26,7 @@ internal sealed class TenantStore(TableStorage storage)
     public async Task<WriteOutcome> AddAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        try
-        {
-            await table.AddEntityAsync(ToEntity(tenant), cancellationToken);
-            return WriteOutcome.Done;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return WriteOutcome.Conflict;
-        }
+        return await StoreWrites.AddAsync(table, ToEntity(tenant), cancellationToken);
     }
 
     public async Task<WriteOutcome> ReplaceAsync(Tenant tenant, CancellationToken cancellationToken)
@@ -53,15 +45,7 @@ internal sealed class TenantStore(TableStorage storage)
     public async Task<WriteOutcome> AddOperatorAsync(Operator op, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        try
-        {
-            await table.AddEntityAsync(ToEntity(op), cancellationToken);
-            return WriteOutcome.Done;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return WriteOutcome.Conflict;
-        }
+        return await StoreWrites.AddAsync(table, ToEntity(op), cancellationToken);
     }
 
     public async Task<WriteOutcome> ReplaceOperatorAsync(Operator op, CancellationToken cancellationToken)
