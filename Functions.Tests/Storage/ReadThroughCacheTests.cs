@@ -83,6 +83,25 @@ public sealed class ReadThroughCacheTests
     }
 
     [Fact]
+    public async Task Invalidate_OfOneEntryLetsTheReadOfAnotherInFlightBeCached()
+    {
+        var cache = Cache();
+        var slow = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = cache.GetAsync("other", _ =>
+        {
+            Interlocked.Increment(ref _loads);
+            return slow.Task;
+        }, default).AsTask();
+
+        cache.Invalidate("k");
+        slow.SetResult("v");
+        Assert.Equal("v", await inFlight);
+
+        Assert.Equal("v", await cache.GetAsync("other", _ => Load("reloaded"), default));
+        Assert.Equal(1, _loads);
+    }
+
+    [Fact]
     public async Task GetAsync_WithZeroTtlReadsEveryTime()
     {
         var cache = Cache(ttlSeconds: 0, negativeSeconds: 0);

@@ -11,15 +11,16 @@ namespace ServerlessAuth.Storage;
 /// </summary>
 /// <remarks>
 /// Concurrent misses of one entry share a single storage read. <see cref="Invalidate"/> drops the entry and any
-/// read in flight, and a read that started before it is not cached: a request that starts after a local revocation
-/// returns always reads fresh state.
+/// read of it in flight, and a read of it that started before is not cached: a request that starts after a local
+/// revocation returns always reads fresh state. An invalidation touches its own entry only: under load, when reads
+/// are slow and keys are issued and revoked every second, a cache-wide invalidation would discard most reads in
+/// flight and turn the cache off when it is needed most.
 /// </remarks>
 internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAuthOptions> options)
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<object?>>> _flights = new(StringComparer.Ordinal);
     private readonly CacheOptions _options = options.Value.Cache;
-    private long _generation;
 
     public ValueTask<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class => GetAsync(key, _options.Ttl, load, cancellationToken);
@@ -45,25 +46,31 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
     /// <summary>Forgets an entry after a local write, so this instance sees the change at once.</summary>
     public void Invalidate(string key)
     {
-        Interlocked.Increment(ref _generation);
-        _entries.TryRemove(key, out _);
+        // The flight first: a read that completes from here on sees that it is no longer the key's flight.
         _flights.TryRemove(key, out _);
+        _entries.TryRemove(key, out _);
     }
 
     private async Task<object?> LoadAsync<T>(string key, TimeSpan valueTtl, Func<CancellationToken, Task<T?>> load, Lazy<Task<object?>> flight)
         where T : class
     {
-        var generation = Interlocked.Read(ref _generation);
         try
         {
             // The shared read is not tied to the first caller's cancellation: the other callers wait on it too.
             // Its duration is bounded by the storage request timeout.
             var value = await load(CancellationToken.None);
             var ttl = value is null ? _options.NegativeTtl : valueTtl;
-            if (ttl > TimeSpan.Zero && Interlocked.Read(ref _generation) == generation)
+            if (ttl > TimeSpan.Zero && IsCurrent(key, flight))
             {
                 Trim();
-                _entries[key] = new Entry(value, time.GetUtcNow() + ttl);
+                var entry = new Entry(value, time.GetUtcNow() + ttl);
+                _entries[key] = entry;
+
+                // Invalidated between the check and the write: take back what this read cached.
+                if (!IsCurrent(key, flight))
+                {
+                    _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+                }
             }
 
             return value;
@@ -74,6 +81,8 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
             _flights.TryRemove(new KeyValuePair<string, Lazy<Task<object?>>>(key, flight));
         }
     }
+
+    private bool IsCurrent(string key, Lazy<Task<object?>> flight) => _flights.TryGetValue(key, out var current) && current == flight;
 
     private void Trim()
     {
