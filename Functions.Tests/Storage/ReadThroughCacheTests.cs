@@ -27,13 +27,52 @@ public sealed class ReadThroughCacheTests
         var cache = Cache();
         Assert.Equal("v1", await cache.GetAsync("k", _ => Load("v1"), default));
 
-        _time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
+        // Not used in the last fifth of its TTL, so not refreshed ahead: it expires, and the next use reads.
+        _time.Advance(TimeSpan.FromSeconds(4) - TimeSpan.FromTicks(1));
         Assert.Equal("v1", await cache.GetAsync("k", _ => Load("v2"), default));
         Assert.Equal(1, _loads);
-
-        _time.Advance(TimeSpan.FromTicks(1));
+        _time.Advance(TimeSpan.FromSeconds(1) + TimeSpan.FromTicks(1));
         Assert.Equal("v2", await cache.GetAsync("k", _ => Load("v2"), default));
         Assert.Equal(2, _loads);
+    }
+
+    [Fact]
+    public async Task GetAsync_InTheLastFifthOfTheTtl_AnswersAtOnceAndReadsAgainInTheBackground()
+    {
+        var cache = Cache();
+        Assert.Equal("v1", await cache.GetAsync("k", _ => Load("v1"), default));
+        _time.Advance(TimeSpan.FromSeconds(4));
+
+        // The refresh has not answered (storage is slow), yet callers get the entry at once, and share one refresh.
+        var refresh = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<CancellationToken, Task<string?>> slowLoad = _ =>
+        {
+            Interlocked.Increment(ref _loads);
+            return refresh.Task;
+        };
+        Assert.Equal("v1", await cache.GetAsync("k", slowLoad, default));
+        Assert.Equal("v1", await cache.GetAsync("k", slowLoad, default));
+        Assert.Equal(2, _loads);
+
+        // Once it answers, its value is served, for a full TTL from then.
+        refresh.SetResult("v2");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("v2", await cache.GetAsync("k", _ => Load("v3"), default));
+        _time.Advance(TimeSpan.FromSeconds(3) - TimeSpan.FromTicks(1));
+        Assert.Equal("v2", await cache.GetAsync("k", _ => Load("v3"), default));
+        Assert.Equal(2, _loads);
+    }
+
+    [Fact]
+    public async Task GetAsync_NeverServesAnEntryPastItsTtlWhenItsRefreshFails()
+    {
+        var cache = Cache();
+        Assert.Equal("v1", await cache.GetAsync("k", _ => Load("v1"), default));
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal("v1", await cache.GetAsync<string>("k", _ => Task.FromException<string?>(new TimeoutException()), default));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("v2", await cache.GetAsync("k", _ => Load("v2"), default));
     }
 
     [Fact]

@@ -15,6 +15,12 @@ namespace ServerlessAuth.Storage;
 /// revocation returns always reads fresh state. An invalidation touches its own entry only: under load, when reads
 /// are slow and keys are issued and revoked every second, a cache-wide invalidation would discard most reads in
 /// flight and turn the cache off when it is needed most.
+/// <para>
+/// Refresh ahead: an entry used in the last fifth of its TTL is read again in the background while callers keep
+/// getting it, so an entry in use is replaced before it expires and its callers never wait for storage, even when
+/// storage is slow. No value is ever served past its TTL, so the bound on how stale an answer can be is unchanged. The
+/// cost is at most one read per entry in use per four fifths of its TTL.
+/// </para>
 /// </remarks>
 internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAuthOptions> options)
 {
@@ -29,19 +35,30 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
     public async ValueTask<T?> GetAsync<T>(string key, TimeSpan ttl, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class
     {
-        if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.ExpiresAt)
+        if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() is var now && now < entry.ExpiresAt)
         {
+            if (now >= entry.RefreshAt && !_flights.ContainsKey(key))
+            {
+                // In the last fifth of its life: read it again in the background, so that a key in use never waits
+                // for storage. Its callers keep the entry they have until it expires; a failed refresh only means the
+                // next caller after expiry reads it, as without refresh.
+                _ = Fly(key, ttl, load).Value.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
             return (T?)entry.Value;
         }
 
-        var flight = _flights.GetOrAdd(key, k =>
+        return (T?)await Fly(key, ttl, load).Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The read of <paramref name="key"/> in flight, or a new one: concurrent callers share it.</summary>
+    private Lazy<Task<object?>> Fly<T>(string key, TimeSpan ttl, Func<CancellationToken, Task<T?>> load)
+        where T : class => _flights.GetOrAdd(key, k =>
         {
             Lazy<Task<object?>>? self = null;
             self = new Lazy<Task<object?>>(() => LoadAsync(k, ttl, load, self!));
             return self;
         });
-        return (T?)await flight.Value.WaitAsync(cancellationToken);
-    }
 
     /// <summary>Forgets an entry after a local write, so this instance sees the change at once.</summary>
     public void Invalidate(string key)
@@ -63,7 +80,8 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
             if (ttl > TimeSpan.Zero && IsCurrent(key, flight))
             {
                 Trim();
-                var entry = new Entry(value, time.GetUtcNow() + ttl);
+                var now = time.GetUtcNow();
+                var entry = new Entry(value, now + ttl, now + (ttl * RefreshAfter));
                 _entries[key] = entry;
 
                 // Invalidated between the check and the write: take back what this read cached.
@@ -107,5 +125,8 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
         }
     }
 
-    private sealed record Entry(object? Value, DateTimeOffset ExpiresAt);
+    /// <summary>An entry used after this share of its TTL is read again in the background.</summary>
+    private const double RefreshAfter = 0.8;
+
+    private sealed record Entry(object? Value, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt);
 }
