@@ -93,6 +93,28 @@ public sealed class UsageTrackingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoInstances_FlushingTheSameCountAtOnce_AddBoth()
+    {
+        // Both instances send the very same counter row (count 0 + 1): the second write's refusal must not be taken for
+        // a retry of its own that landed, which would drop one use.
+        await using var second = await TestApp.StartAsync(_time, NoRateLimit, tablePrefix: _app.TablePrefix);
+        for (var round = 0; round < 10; round++)
+        {
+            var (tenant, key, keyId) = await _app.SeedAsync("owner", "a");
+            foreach (var host in new[] { _app, second })
+            {
+                using var response = await host.ClientWith(key).PostAsync("/api/v1/validate", null);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            await Task.WhenAll(_app.Get<UsageRecorder>().FlushAsync(default), second.Get<UsageRecorder>().FlushAsync(default));
+
+            var usage = await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Get, $"/api/v1/tenants/{tenant}/logs?type=usage.daily&credentialId={keyId}");
+            Assert.Equal(2, (long)Assert.Single(usage["items"]!.AsArray())!["count"]!);
+        }
+    }
+
+    [Fact]
     public async Task Flush_KeepsTheUsageForTheNextFlushWhenStorageIsDown()
     {
         await using var azurite = await AzuriteServer.StartAsync();

@@ -44,7 +44,8 @@ public sealed class ReadThroughCacheTests
         _time.Advance(TimeSpan.FromSeconds(4));
 
         // The refresh has not answered (storage is slow), yet callers get the entry at once, and share one refresh.
-        var refresh = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // (Continuations run inline: the refresh has cached its value when SetResult returns.)
+        var refresh = new TaskCompletionSource<string?>();
         Func<CancellationToken, Task<string?>> slowLoad = _ =>
         {
             Interlocked.Increment(ref _loads);
@@ -54,7 +55,8 @@ public sealed class ReadThroughCacheTests
         Assert.Equal("v1", await cache.GetAsync("k", slowLoad, default));
         Assert.Equal(2, _loads);
 
-        // Once it answers, its value is served, for a full TTL from then.
+        // Once it answers, its value is served, for a full TTL from then: past the first entry's expiry (5 s) and
+        // without a read until its own refresh point (4 + 4 s).
         refresh.SetResult("v2");
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("v2", await cache.GetAsync("k", _ => Load("v3"), default));

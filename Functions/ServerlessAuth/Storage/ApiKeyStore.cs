@@ -23,7 +23,8 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
     {
         await retention.TrackAsync(key.TenantId, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        return await StoreWrites.SubmitAsync(table, [.. AddActions(key), AuditStore.AddAction(audit)], cancellationToken);
+        IReadOnlyList<TableTransactionAction> actions = [.. AddActions(key), AuditStore.AddAction(audit)];
+        return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: actions[0].Entity);
     }
 
     public async Task<ApiKey?> GetAsync(TenantId tenant, ApiKeyId id, CancellationToken cancellationToken)
@@ -53,8 +54,9 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
         }
 
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        IReadOnlyList<TableTransactionAction> actions = audit is null ? [.. ReplaceActions(key)] : [.. ReplaceActions(key), AuditStore.AddAction(audit)];
-        return await StoreWrites.SubmitAsync(table, actions, cancellationToken);
+        var record = audit is null ? null : AuditStore.AddAction(audit);
+        IReadOnlyList<TableTransactionAction> actions = record is null ? [.. ReplaceActions(key)] : [.. ReplaceActions(key), record];
+        return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: AuditStore.Witness(record, audit));
     }
 
     /// <summary>
@@ -65,7 +67,8 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
     {
         await retention.TrackAsync(previous.TenantId, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. AddActions(next), AuditStore.AddAction(audit)], cancellationToken);
+        var added = AddActions(next).ToList();
+        return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. added, AuditStore.AddAction(audit)], cancellationToken, witness: added[0].Entity);
     }
 
     /// <summary>

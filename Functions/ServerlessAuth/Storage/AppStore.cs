@@ -43,8 +43,9 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
         }
 
         await retention.TrackAsync(app.TenantId, cancellationToken);
+        var row = ToEntity(app);
         return await StoreWrites.SubmitAsync(
-            table, [new TableTransactionAction(TableTransactionActionType.Add, ToEntity(app)), AuditStore.AddAction(audit)], cancellationToken);
+            table, [new TableTransactionAction(TableTransactionActionType.Add, row), AuditStore.AddAction(audit)], cancellationToken, witness: row);
     }
 
     public async Task<App?> GetAsync(TenantId tenant, AppId id, CancellationToken cancellationToken)
@@ -67,8 +68,9 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
         }
 
         await retention.TrackAsync(app.TenantId, cancellationToken);
+        var record = AuditStore.AddAction(audit);
         return await StoreWrites.SubmitAsync(
-            table, [new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(app), app.ETag), AuditStore.AddAction(audit)], cancellationToken);
+            table, [new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(app), app.ETag), record], cancellationToken, witness: AuditStore.Witness(record, audit));
     }
 
     /// <summary>

@@ -18,6 +18,13 @@ internal sealed class AuditStore(TableStorage storage, AuditRetention retention)
 
     public static TableTransactionAction AddAction(AuditEvent e) => new(TableTransactionActionType.Add, ToEntity(e));
 
+    /// <summary>
+    /// The row of <paramref name="record"/> as the witness of its transaction (<see cref="StoreWrites"/>): an event's
+    /// row key ends in a random suffix, unique to the request; an event recorded once has a fixed row key, which an
+    /// overlapping run could write with the same content, so it is no witness.
+    /// </summary>
+    public static ITableEntity? Witness(TableTransactionAction? record, AuditEvent? e) => e is { OnceKey: null } ? record?.Entity : null;
+
     public static string RowKey(DateTimeOffset at, string suffix) =>
         Prefix + (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "|" + suffix;
 

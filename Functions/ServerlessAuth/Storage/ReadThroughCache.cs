@@ -28,6 +28,9 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
     private readonly ConcurrentDictionary<string, Lazy<Task<object?>>> _flights = new(StringComparer.Ordinal);
     private readonly CacheOptions _options = options.Value.Cache;
 
+    /// <summary>Orders invalidations against reads caching their value; taken on misses and writes, never on a hit.</summary>
+    private readonly Lock _gate = new();
+
     public ValueTask<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class => GetAsync(key, _options.Ttl, load, cancellationToken);
 
@@ -63,9 +66,13 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
     /// <summary>Forgets an entry after a local write, so this instance sees the change at once.</summary>
     public void Invalidate(string key)
     {
-        // The flight first: a read that completes from here on sees that it is no longer the key's flight.
-        _flights.TryRemove(key, out _);
-        _entries.TryRemove(key, out _);
+        // Under the lock that a completing read holds while it checks that it is still the key's flight and caches
+        // its value: once this returns, no value read before it can be cached or served.
+        lock (_gate)
+        {
+            _flights.TryRemove(key, out _);
+            _entries.TryRemove(key, out _);
+        }
     }
 
     private async Task<object?> LoadAsync<T>(string key, TimeSpan valueTtl, Func<CancellationToken, Task<T?>> load, Lazy<Task<object?>> flight)
@@ -77,17 +84,16 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
             // Its duration is bounded by the storage request timeout.
             var value = await load(CancellationToken.None);
             var ttl = value is null ? _options.NegativeTtl : valueTtl;
-            if (ttl > TimeSpan.Zero && IsCurrent(key, flight))
+            if (ttl > TimeSpan.Zero)
             {
                 Trim();
                 var now = time.GetUtcNow();
-                var entry = new Entry(value, now + ttl, now + (ttl * RefreshAfter));
-                _entries[key] = entry;
-
-                // Invalidated between the check and the write: take back what this read cached.
-                if (!IsCurrent(key, flight))
+                lock (_gate)
                 {
-                    _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+                    if (_flights.TryGetValue(key, out var current) && current == flight)
+                    {
+                        _entries[key] = new Entry(value, now + ttl, now + (ttl * RefreshAfter));
+                    }
                 }
             }
 
@@ -99,8 +105,6 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
             _flights.TryRemove(new KeyValuePair<string, Lazy<Task<object?>>>(key, flight));
         }
     }
-
-    private bool IsCurrent(string key, Lazy<Task<object?>> flight) => _flights.TryGetValue(key, out var current) && current == flight;
 
     private void Trim()
     {

@@ -9,16 +9,21 @@ namespace ServerlessAuth.Storage;
 /// </summary>
 /// <remarks>
 /// A conditional write can fail because of itself. When a request times out on the client after storage applied it, the
-/// SDK's retry sends it again and meets its own result: an insert answers 409, a replace guarded by the old ETag 412,
-/// a delete 404. Answering that as a conflict would refuse a change that was made (a key issued, its secret never
-/// shown). So every refused conditional write is checked once: when its witness (the entity an insert or replace
-/// wrote) now holds exactly what this request sent, the write is reported done. A real conflict leaves a different
-/// entity, or none, and stays a conflict. The witness of a transaction is its first insert, else its first replace: a
-/// transaction is all or nothing, so one entity of it tells.
+/// SDK's retry sends it again and meets its own result: an insert answers 409, a replace guarded by the old ETag 412.
+/// Answering that as a conflict would refuse a change that was made (a key issued, its secret never shown). So a
+/// refused write that names a witness (an entity it writes that no other request could write with the same content: a
+/// new id, an audit event with a random row key, a row stamped with the time of the change) reads the witness back once;
+/// when it holds exactly what this request sent, the write is reported done. A real conflict leaves a different entity,
+/// or none, and stays a conflict. Writes whose content another request could repeat exactly (usage counters, index
+/// entries, events recorded once) name no witness and keep the plain outcome: for them a false "done" would lose a
+/// count. A delete has nothing to read back; a retried delete that meets its own result answers "not found".
 /// </remarks>
 internal static class StoreWrites
 {
-    /// <summary>Inserts an entity; <see cref="WriteOutcome.Conflict"/> when a different entity has its keys.</summary>
+    /// <summary>
+    /// Inserts an entity that is its own witness (see the remarks); <see cref="WriteOutcome.Conflict"/> when a
+    /// different entity has its keys.
+    /// </summary>
     public static async Task<WriteOutcome> AddAsync(TableClient table, TableEntity entity, CancellationToken cancellationToken)
     {
         try
@@ -32,8 +37,11 @@ internal static class StoreWrites
         }
     }
 
-    /// <summary>Replaces an entity only if it is unchanged since it was read (its ETag still matches).</summary>
-    public static async Task<WriteOutcome> ReplaceAsync(TableClient table, TableEntity entity, ETag etag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces an entity only if it is unchanged since it was read (its ETag still matches). With
+    /// <paramref name="isWitness"/>, the entity is its own witness (see the remarks).
+    /// </summary>
+    public static async Task<WriteOutcome> ReplaceAsync(TableClient table, TableEntity entity, ETag etag, CancellationToken cancellationToken, bool isWitness = false)
     {
         try
         {
@@ -42,7 +50,7 @@ internal static class StoreWrites
         }
         catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
-            return await LandedAsync(table, entity, cancellationToken) ? WriteOutcome.Done
+            return isWitness && await LandedAsync(table, entity, cancellationToken) ? WriteOutcome.Done
                 : e.Status == 412 ? WriteOutcome.Conflict : WriteOutcome.NotFound;
         }
     }
@@ -53,8 +61,10 @@ internal static class StoreWrites
     /// <summary>
     /// Submits one entity-group transaction: all or nothing. Real Azure refuses transactions over 100 actions or
     /// across partitions (Azurite accepts both), so both limits are enforced here, where a violation is a bug.
+    /// <c>witness</c>: an entity of the transaction unique to this request (see the remarks), or null.
     /// </summary>
-    public static async Task<WriteOutcome> SubmitAsync(TableClient table, IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    public static async Task<WriteOutcome> SubmitAsync(
+        TableClient table, IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken, ITableEntity? witness = null)
     {
         if (actions.Count is 0 or > MaxTransactionActions)
         {
@@ -74,9 +84,7 @@ internal static class StoreWrites
         }
         catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
         {
-            var witness = actions.FirstOrDefault(a => a.ActionType == TableTransactionActionType.Add)
-                ?? actions.FirstOrDefault(a => a.ActionType is TableTransactionActionType.UpdateReplace or TableTransactionActionType.UpsertReplace);
-            return witness is not null && await LandedAsync(table, (TableEntity)witness.Entity, cancellationToken) ? WriteOutcome.Done
+            return witness is TableEntity sent && await LandedAsync(table, sent, cancellationToken) ? WriteOutcome.Done
                 : e.Status == 404 ? WriteOutcome.NotFound : WriteOutcome.Conflict;
         }
     }
@@ -110,8 +118,7 @@ internal static class StoreWrites
         (int a, long b) => a == b,
         (long a, long b) => a == b,
         (long a, int b) => a == b,
-        (byte[] a, BinaryData b) => a.AsSpan().SequenceEqual(b.ToMemory().Span),
-        (BinaryData a, BinaryData b) => a.ToMemory().Span.SequenceEqual(b.ToMemory().Span),
+        (byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b),
         _ => Equals(sent, stored),
     };
 

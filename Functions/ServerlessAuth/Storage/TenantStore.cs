@@ -32,7 +32,7 @@ internal sealed class TenantStore(TableStorage storage)
     public async Task<WriteOutcome> ReplaceAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        return await StoreWrites.ReplaceAsync(table, ToEntity(tenant), tenant.ETag, cancellationToken);
+        return await StoreWrites.ReplaceAsync(table, ToEntity(tenant), tenant.ETag, cancellationToken, isWitness: true);
     }
 
     public async Task<Operator?> GetOperatorAsync(TenantId tenant, OperatorId id, CancellationToken cancellationToken)
@@ -51,7 +51,7 @@ internal sealed class TenantStore(TableStorage storage)
     public async Task<WriteOutcome> ReplaceOperatorAsync(Operator op, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        return await StoreWrites.ReplaceAsync(table, ToEntity(op), op.ETag, cancellationToken);
+        return await StoreWrites.ReplaceAsync(table, ToEntity(op), op.ETag, cancellationToken, isWitness: true);
     }
 
     public async Task<WriteOutcome> DeleteOperatorAsync(Operator op, CancellationToken cancellationToken)
@@ -60,6 +60,12 @@ internal sealed class TenantStore(TableStorage storage)
         try
         {
             await table.DeleteEntityAsync(op.TenantId.Value, OperatorRowPrefix + op.Id.Value, op.ETag, cancellationToken);
+            return WriteOutcome.Done;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Gone, which is what was asked: deleted by another request, or by this one when its answer was lost and
+            // the SDK's retry met the result.
             return WriteOutcome.Done;
         }
         catch (RequestFailedException e) when (e.Status == 412)
