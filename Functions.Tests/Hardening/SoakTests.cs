@@ -59,7 +59,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         Exception? failure = null;
         try
         {
-            await SoakAsync(app, minutes);
+            await SoakAsync(app, azurite, minutes);
         }
         catch (Exception e)
         {
@@ -83,7 +83,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         }
     }
 
-    private async Task SoakAsync(TestApp app, int minutes)
+    private async Task SoakAsync(TestApp app, AzuriteServer azurite, int minutes)
     {
         var traffic = await Traffic.SeedAsync(app);
 
@@ -94,7 +94,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         var rate = capacity * OpenLoopShare;
         var soakLatency = new LatencyHistogram();
         var timeline = new List<string>();
-        var (sent, shed, elapsed, samples) = await OpenLoopAsync(traffic, soakLatency, rate, TimeSpan.FromMinutes(minutes), timeline);
+        var (sent, shed, elapsed, samples) = await OpenLoopAsync(traffic, soakLatency, rate, TimeSpan.FromMinutes(minutes), timeline, azurite);
 
         var summary = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Soak of {minutes} min, host in process (TestServer) over its own Azurite, background work on.")
@@ -145,7 +145,7 @@ public sealed class SoakTests(ITestOutputHelper output)
 
     /// <summary>Starts requests at <paramref name="rate"/> whatever the host's answers; samples memory each minute.</summary>
     private static async Task<(long Sent, long Shed, TimeSpan Elapsed, List<MemorySample> Samples)> OpenLoopAsync(
-        Traffic traffic, LatencyHistogram latency, double rate, TimeSpan duration, List<string> timeline)
+        Traffic traffic, LatencyHistogram latency, double rate, TimeSpan duration, List<string> timeline, AzuriteServer azurite)
     {
         var samples = new List<MemorySample>();
         var inFlight = 0;
@@ -155,6 +155,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         var nextSample = TimeSpan.FromMinutes(1);
         var nextLine = TimeSpan.FromSeconds(5);
         var (lineAnswered, lineShed, linePause, peak) = (traffic.Requests, 0L, GC.GetTotalPauseDuration(), 0);
+        var (lineHostCpu, lineAzuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
         var storage = new long[3]; // reads, queries, writes
         var byTable = new ConcurrentDictionary<string, long>();
         using var listener = new System.Diagnostics.Metrics.MeterListener();
@@ -183,8 +184,10 @@ public sealed class SoakTests(ITestOutputHelper output)
             if (clock.Elapsed >= nextLine)
             {
                 var (answered, pause) = (traffic.Requests, GC.GetTotalPauseDuration());
+                var (hostCpu, azuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
                 timeline.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, storage r/q/w {Interlocked.Exchange(ref storage[0], 0)}/{Interlocked.Exchange(ref storage[1], 0)}/{Interlocked.Exchange(ref storage[2], 0)}"));
+                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, storage.Sum()):F0} µs per storage request; storage r/q/w {Interlocked.Exchange(ref storage[0], 0)}/{Interlocked.Exchange(ref storage[1], 0)}/{Interlocked.Exchange(ref storage[2], 0)}"));
+                (lineHostCpu, lineAzuriteCpu) = (hostCpu, azuriteCpu);
                 timeline.Add("        " + string.Join(", ", byTable.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} {p.Value}")));
                 byTable.Clear();
                 (lineAnswered, lineShed, linePause, peak) = (answered, shed, pause, 0);

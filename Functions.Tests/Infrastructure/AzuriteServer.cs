@@ -27,6 +27,16 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>CPU time Azurite has used so far (the soak reports what each storage request costs the emulator).</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process?.Refresh();
+            return _process is { HasExited: false } ? _process.TotalProcessorTime : TimeSpan.Zero;
+        }
+    }
+
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
 
