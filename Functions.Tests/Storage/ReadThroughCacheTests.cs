@@ -167,6 +167,25 @@ public sealed class ReadThroughCacheTests
     }
 
     [Fact]
+    public async Task GetAsync_DropsExpiredEntriesLongBeforeMaxEntries()
+    {
+        // As under load: a stream of ids seen once each (new tokens' "not revoked" entries), each expiring after 2 s.
+        var cache = Cache(maxEntries: 100_000);
+        for (var second = 0; second < 60; second++)
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                await cache.GetAsync($"k{second}-{i}", _ => Load(null), default);
+            }
+
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // 30,000 ids seen, 1,000 of them still live: the cache holds a small multiple of that, not 30,000.
+        Assert.InRange(cache.Count, 1000, 4096);
+    }
+
+    [Fact]
     public async Task GetAsync_ALoadFailureIsNotCached()
     {
         var cache = Cache();

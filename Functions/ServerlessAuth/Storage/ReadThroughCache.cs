@@ -106,9 +106,15 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
         }
     }
 
+    /// <summary>
+    /// Drops expired entries once the cache has doubled since the last sweep (amortized: each insert pays for about
+    /// one entry of a sweep), so memory follows the entries in use rather than filling up to
+    /// <see cref="CacheOptions.MaxEntries"/> with expired ones (under load, every new JWT leaves a "not revoked" entry).
+    /// </summary>
     private void Trim()
     {
-        if (_entries.Count < _options.MaxEntries)
+        var count = _entries.Count;
+        if (count < Math.Min(Volatile.Read(ref _sweepAt), _options.MaxEntries))
         {
             return;
         }
@@ -118,7 +124,7 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
         {
             if (entry.ExpiresAt <= now)
             {
-                _entries.TryRemove(key, out _);
+                _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
             }
         }
 
@@ -127,7 +133,17 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
         {
             _entries.Clear();
         }
+
+        Volatile.Write(ref _sweepAt, Math.Max(MinSweep, 2 * _entries.Count));
     }
+
+    /// <summary>Entries held before the first sweep.</summary>
+    private const int MinSweep = 1024;
+
+    /// <summary>The number of entries (live or expired) at which the next <see cref="Trim"/> sweeps.</summary>
+    private int _sweepAt = MinSweep;
+
+    internal int Count => _entries.Count;
 
     /// <summary>An entry used after this share of its TTL is read again in the background.</summary>
     private const double RefreshAfter = 0.8;
