@@ -5,7 +5,8 @@
 # Everything it starts is stopped on exit. See bench/README.md.
 #
 # Knobs (environment): BENCH_TENANTS (300), BENCH_KEYS_PER_TENANT (10), BENCH_DURATION (10 s per scenario),
-# BENCH_WARMUP (3 s), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_LIFECYCLE_STORED (100000), BENCH_LIFECYCLE_DUE (1000).
+# BENCH_WARMUP (3 s), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_LIFECYCLE_STORED (100000), BENCH_LIFECYCLE_DUE (1000),
+# BENCH_PROFILE (warm, bad, jwt or noop: profile that scenario instead; see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,19 +103,50 @@ run_wrk_counted() {
 }
 
 # ---- Host 1: default cache settings -------------------------------------------------------------------------
-start_host host1
+# The per-address failure throttle is off on host 1: scenario 3 sends every bad key from one address, and with the
+# throttle on (60 failures a minute) all but the first 60 would be 429s from the throttle, not 401s from the
+# checksum. A curl after the scenario checks that a bad key still gets 401.
+start_host host1 ServerlessAuth__RateLimiting__FailureLimit=0
 log "seeding over HTTP: $tenants tenants x $keys_per_tenant keys"
 bench_tool seed "$base" "$admin_key" "$work" "$tenants" "$keys_per_tenant" | tee "$work/seed.txt"
 seeded_writes=$(counters | python3 -c 'import json,sys; print(json.load(sys.stdin)["write"])')
 [ "$seeded_writes" -gt 0 ] || { echo "storage counter reads zero after seeding: counter not wired" >&2; exit 1; }
 
 warm=$(cat "$work/warm-key.txt"); usage_key=$(cat "$work/usage-key.txt"); bad=$(cat "$work/bad-key.txt"); jwt=$(cat "$work/jwt.txt")
+
+# BENCH_PROFILE=warm|bad|jwt|noop: instead of the benchmark, sample the host's threads (dotnet-trace, dotnet-sampled-thread-time, ~100 Hz) for
+# BENCH_DURATION seconds of that scenario's load and print the top methods, exclusive and inclusive. Needs dotnet-trace
+# (dotnet tool install -g dotnet-trace). The trace stays in results/work/ for PerfView or speedscope.
+if [ -n "${BENCH_PROFILE:-}" ]; then
+  case $BENCH_PROFILE in
+    warm) auth="Bearer $warm" path=/api/v1/validate ;;
+    bad) auth="Bearer $bad" path=/api/v1/validate ;;
+    jwt) auth="Bearer $jwt" path=/api/v1/validate ;;
+    noop) auth="" path=/bench/noop ;;
+    *) echo "BENCH_PROFILE is one of warm, bad, jwt, noop" >&2; exit 1 ;;
+  esac
+  trace_tool=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
+  [ -x "$trace_tool" ] || { echo "dotnet-trace is required (dotnet tool install -g dotnet-trace)" >&2; exit 1; }
+  run_wrk "profile-warmup" "$path" BENCH_AUTH="$auth"
+  BENCH_AUTH="$auth" wrk -t"$threads" -c"$connections" -d"$((duration + 8))s" -s bench/wrk/post.lua "$base$path" >"$work/profile.wrk" &
+  wrk_pid=$!
+  sleep 2
+  "$trace_tool" collect -p "$app_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$duration")" \
+    -o "$work/$BENCH_PROFILE.nettrace" >"$work/profile-collect.log" 2>&1
+  wait "$wrk_pid"
+  log "profile of $BENCH_PROFILE under load: $(grep -m1 'Requests/sec' "$work/profile.wrk")"
+  "$trace_tool" report "$work/$BENCH_PROFILE.nettrace" topN -n 40
+  "$trace_tool" report "$work/$BENCH_PROFILE.nettrace" topN -n 60 --inclusive
+  exit 0
+fi
 run_wrk noop-before /bench/noop
 run_wrk warm /api/v1/validate BENCH_AUTH="Bearer $warm"
 sleep 3  # let the previous scenario's usage flush (one interval + 1 s) so its reads are not counted here
 counters >"$work/bad.before"
 run_wrk bad /api/v1/validate BENCH_AUTH="Bearer $bad"
 counters >"$work/bad.after"
+bad_status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/validate" -H "Authorization: Bearer $bad")
+[ "$bad_status" = 401 ] || { echo "a bad-checksum key answered $bad_status, not 401" >&2; exit 1; }
 run_wrk token /api/v1/token BENCH_BODY="$(cat "$work/token-body.json")"
 run_wrk jwt /api/v1/validate BENCH_AUTH="Bearer $jwt"
 run_wrk noop-after /bench/noop

@@ -65,7 +65,7 @@ internal sealed class CredentialRateLimiter(
 
         var now = time.GetUtcNow();
         var state = GetWindow(key, now);
-        lock (state)
+        lock (state.Sync)
         {
             state.Roll(WindowStartOf(now), limit);
             if (state.TryTake(now, out var decision))
@@ -104,7 +104,7 @@ internal sealed class CredentialRateLimiter(
                 DateTimeOffset windowStart;
                 long generation;
                 var now = time.GetUtcNow();
-                lock (state)
+                lock (state.Sync)
                 {
                     state.Roll(WindowStartOf(now), limit);
                     if (state.TryTake(now, out var decision))
@@ -122,7 +122,7 @@ internal sealed class CredentialRateLimiter(
                 }
 
                 var claim = await ClaimAsync(key, known, windowStart, limit, cancellationToken);
-                lock (state)
+                lock (state.Sync)
                 {
                     if (state.Apply(claim, generation))
                     {
@@ -212,7 +212,7 @@ internal sealed class CredentialRateLimiter(
         var current = WindowStartOf(now);
         foreach (var (id, state) in _windows)
         {
-            lock (state)
+            lock (state.Sync)
             {
                 if (state.WindowStart < current)
                 {
@@ -238,6 +238,9 @@ internal sealed class CredentialRateLimiter(
     private sealed class CredentialWindow
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>Guards the fields below; every validation of the credential takes it, briefly.</summary>
+        public Lock Sync { get; } = new();
 
         public DateTimeOffset WindowStart { get; private set; } = DateTimeOffset.MinValue;
 

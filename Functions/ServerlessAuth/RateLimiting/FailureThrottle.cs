@@ -39,7 +39,7 @@ internal sealed class FailureThrottle(RateLimitMetrics metrics, TimeProvider tim
         var failures = GetFailures(address, now);
         bool engaged;
         RateLimitDecision decision;
-        lock (failures)
+        lock (failures.Sync)
         {
             failures.DropOlderThan(now - window);
             if (failures.Count < _options.FailureLimit)
@@ -84,7 +84,7 @@ internal sealed class FailureThrottle(RateLimitMetrics metrics, TimeProvider tim
         var cutoff = now - _options.FailureWindow;
         foreach (var (address, failures) in _clients)
         {
-            lock (failures)
+            lock (failures.Sync)
             {
                 if (failures.Count == 0 || failures.Newest <= cutoff)
                 {
@@ -103,6 +103,9 @@ internal sealed class FailureThrottle(RateLimitMetrics metrics, TimeProvider tim
     /// <summary>The times of one address's failures within the window, oldest first. Guarded by its own lock.</summary>
     private sealed class RecentFailures
     {
+        /// <summary>Guards this client's failures.</summary>
+        public Lock Sync { get; } = new();
+
         private readonly Queue<DateTimeOffset> _times = new();
 
         public int Count => _times.Count;
