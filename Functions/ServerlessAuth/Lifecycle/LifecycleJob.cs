@@ -373,14 +373,17 @@ internal sealed class LifecycleJob(
             return LifecycleChanges.None;
         }
 
-        if (await keys.DeleteAsync(key, cancellationToken) != WriteOutcome.Done)
+        // Not found: gone already (another run, or this delete's own retry after its answer was lost); its rate-limit
+        // row is forgotten all the same.
+        var outcome = await keys.DeleteAsync(key, cancellationToken);
+        if (outcome == WriteOutcome.Conflict)
         {
             return LifecycleChanges.None;
         }
 
         revoker.Forget(key);
         await limiter.ForgetAsync(new RateLimitKey(tenant, id.Value), cancellationToken);
-        return LifecycleChanges.Purged;
+        return outcome == WriteOutcome.Done ? LifecycleChanges.Purged : LifecycleChanges.None;
     }
 
     private static AuditEvent Event(TenantId tenant, ApiKey key, string type, DateTimeOffset at) => new()

@@ -24,12 +24,26 @@ namespace ServerlessAuth.Storage;
 /// </remarks>
 internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAuthOptions> options)
 {
+    /// <summary>An entry used after this share of its TTL is read again in the background.</summary>
+    private const double RefreshAfter = 0.8;
+
+    /// <summary>Entries held before the first sweep.</summary>
+    private const int MinSweep = 1024;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<object?>>> _flights = new(StringComparer.Ordinal);
     private readonly CacheOptions _options = options.Value.Cache;
 
     /// <summary>Orders invalidations against reads caching their value; taken on misses and writes, never on a hit.</summary>
     private readonly Lock _gate = new();
+
+    /// <summary>Held by the one caller sweeping; others do not wait for it.</summary>
+    private readonly Lock _sweeping = new();
+
+    /// <summary>The number of entries (live or expired) at which the next <see cref="Trim"/> sweeps.</summary>
+    private int _sweepAt = MinSweep;
+
+    internal int Count => _entries.Count;
 
     public ValueTask<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class => GetAsync(key, _options.Ttl, load, cancellationToken);
@@ -113,12 +127,23 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
     /// </summary>
     private void Trim()
     {
-        var count = _entries.Count;
-        if (count < Math.Min(Volatile.Read(ref _sweepAt), _options.MaxEntries))
+        if (_entries.Count < Math.Min(Volatile.Read(ref _sweepAt), _options.MaxEntries) || !_sweeping.TryEnter())
         {
             return;
         }
 
+        try
+        {
+            Sweep();
+        }
+        finally
+        {
+            _sweeping.Exit();
+        }
+    }
+
+    private void Sweep()
+    {
         var now = time.GetUtcNow();
         foreach (var (key, entry) in _entries)
         {
@@ -136,17 +161,6 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
 
         Volatile.Write(ref _sweepAt, Math.Max(MinSweep, 2 * _entries.Count));
     }
-
-    /// <summary>Entries held before the first sweep.</summary>
-    private const int MinSweep = 1024;
-
-    /// <summary>The number of entries (live or expired) at which the next <see cref="Trim"/> sweeps.</summary>
-    private int _sweepAt = MinSweep;
-
-    internal int Count => _entries.Count;
-
-    /// <summary>An entry used after this share of its TTL is read again in the background.</summary>
-    private const double RefreshAfter = 0.8;
 
     private sealed record Entry(object? Value, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt);
 }

@@ -16,7 +16,8 @@ namespace ServerlessAuth.Storage;
 /// when it holds exactly what this request sent, the write is reported done. A real conflict leaves a different entity,
 /// or none, and stays a conflict. Writes whose content another request could repeat exactly (usage counters, index
 /// entries, events recorded once) name no witness and keep the plain outcome: for them a false "done" would lose a
-/// count. A delete has nothing to read back; a retried delete that meets its own result answers "not found".
+/// count. A delete has nothing to read back: a retried delete that meets its own result answers "not found", which
+/// callers read as gone (deleting an operator answers 204; the lifecycle purge still forgets the key's rate-limit row).
 /// </remarks>
 internal static class StoreWrites
 {
