@@ -107,7 +107,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             summary.AppendLine(CultureInfo.InvariantCulture, $"  {sample.Minute,3}: {sample.Managed / 1048576.0,7:F1} MB, {sample.WorkingSet / 1048576.0,7:F1} MB, {sample.Requests}");
         }
 
-        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread-pool threads and queued items, GC pause ms):");
+        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool, GC pause, host and Azurite CPU, storage requests, the busiest tables):");
         foreach (var line in timeline)
         {
             summary.AppendLine("  " + line);
