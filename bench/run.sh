@@ -114,9 +114,9 @@ seeded_writes=$(counters | python3 -c 'import json,sys; print(json.load(sys.stdi
 
 warm=$(cat "$work/warm-key.txt"); usage_key=$(cat "$work/usage-key.txt"); bad=$(cat "$work/bad-key.txt"); jwt=$(cat "$work/jwt.txt")
 
-# BENCH_PROFILE=warm|bad|jwt|noop: instead of the benchmark, sample the host's threads (dotnet-trace, dotnet-sampled-thread-time, ~100 Hz) for
-# BENCH_DURATION seconds of that scenario's load and print the top methods, exclusive and inclusive. Needs dotnet-trace
-# (dotnet tool install -g dotnet-trace). The trace stays in results/work/ for PerfView or speedscope.
+# BENCH_PROFILE=warm|bad|jwt|noop: instead of the benchmark, sample the host's threads (dotnet-trace, profile
+# dotnet-sampled-thread-time, ~100 Hz) for BENCH_DURATION seconds of that scenario's load and print the top methods,
+# exclusive and inclusive. Needs dotnet-trace (dotnet tool install -g dotnet-trace). The trace stays in results/work/.
 if [ -n "${BENCH_PROFILE:-}" ]; then
   case $BENCH_PROFILE in
     warm) auth="Bearer $warm" path=/api/v1/validate ;;
@@ -131,7 +131,7 @@ if [ -n "${BENCH_PROFILE:-}" ]; then
   BENCH_AUTH="$auth" wrk -t"$threads" -c"$connections" -d"$((duration + 8))s" -s bench/wrk/post.lua "$base$path" >"$work/profile.wrk" &
   wrk_pid=$!
   sleep 2
-  "$trace_tool" collect -p "$app_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$duration")" \
+  "$trace_tool" collect -p "$app_pid" --profile dotnet-sampled-thread-time --duration "$(printf '00:00:%02d:%02d' $((duration / 60)) $((duration % 60)))" \
     -o "$work/$BENCH_PROFILE.nettrace" >"$work/profile-collect.log" 2>&1
   wait "$wrk_pid"
   log "profile of $BENCH_PROFILE under load: $(grep -m1 'Requests/sec' "$work/profile.wrk")"
