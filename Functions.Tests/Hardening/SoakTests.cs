@@ -156,8 +156,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         var nextLine = TimeSpan.FromSeconds(5);
         var (lineAnswered, lineShed, linePause, peak) = (traffic.Requests, 0L, GC.GetTotalPauseDuration(), 0);
         var (lineHostCpu, lineAzuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
-        var storage = new long[3]; // reads, queries, writes
-        var byTable = new ConcurrentDictionary<string, long>();
+        var storage = new ConcurrentDictionary<(string Table, string Kind), long>(); // this line's requests
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -174,8 +173,7 @@ public sealed class SoakTests(ITestOutputHelper output)
                 (kind, table) = tag.Key switch { "kind" => (tag.Value as string, table), "table" => (kind, tag.Value as string), _ => (kind, table) };
             }
 
-            Interlocked.Add(ref storage[kind switch { "read" => 0, "query" => 1, _ => 2 }], value);
-            byTable.AddOrUpdate($"{table} {kind}", value, (_, total) => total + value);
+            storage.AddOrUpdate((table ?? "?", kind ?? "?"), value, (_, total) => total + value);
         });
         listener.Start();
         while (clock.Elapsed < duration)
@@ -185,11 +183,12 @@ public sealed class SoakTests(ITestOutputHelper output)
             {
                 var (answered, pause) = (traffic.Requests, GC.GetTotalPauseDuration());
                 var (hostCpu, azuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
+                var window = Interlocked.Exchange(ref storage, new()).ToArray();
+                long Requests(string? kind) => window.Where(p => kind is null || p.Key.Kind == kind).Sum(p => p.Value);
                 timeline.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, storage.Sum()):F0} µs per storage request; storage r/q/w {Interlocked.Exchange(ref storage[0], 0)}/{Interlocked.Exchange(ref storage[1], 0)}/{Interlocked.Exchange(ref storage[2], 0)}"));
+                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, Requests(null)):F0} µs per storage request; storage r/q/w {Requests("read")}/{Requests("query")}/{Requests("write")}"));
                 (lineHostCpu, lineAzuriteCpu) = (hostCpu, azuriteCpu);
-                timeline.Add("        " + string.Join(", ", byTable.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} {p.Value}")));
-                byTable.Clear();
+                timeline.Add("        " + string.Join(", ", window.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key.Table} {p.Key.Kind} {p.Value}")));
                 (lineAnswered, lineShed, linePause, peak) = (answered, shed, pause, 0);
                 nextLine += TimeSpan.FromSeconds(5);
             }
