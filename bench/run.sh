@@ -80,14 +80,32 @@ start_host() {
 }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$app_pid/status" 2>/dev/null || echo null; }
 counters() { curl -sf "$base/bench/storage-requests"; }
+process() { curl -sf "$base/bench/process"; }
 
 # run_wrk <name> <path> [VAR=value…]: warm-up, then the measured window; the BENCH line goes to $work/<name>.json.
 run_wrk() {
   local name=$1 path=$2; shift 2
   env "$@" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$base$path" >/dev/null
+  process >"$work/$name.process.before"
   env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/wrk/post.lua "$base$path" >"$work/$name.wrk"
+  process >"$work/$name.process.after"
   grep '^BENCH ' "$work/$name.wrk" | sed 's/^BENCH //' >"$work/$name.json"
-  log "$name: $(cat "$work/$name.json")"
+  per_request "$name" >"$work/$name.cost.json"
+  log "$name: $(cat "$work/$name.json") $(cat "$work/$name.cost.json")"
+}
+
+# per_request <name>: the host's CPU time and managed allocations per request of the measured window (from
+# /bench/process before and after it): a cost per request that depends less on the machine's load than req/s.
+per_request() {
+  python3 - "$work/$1" <<'PY'
+import json, sys
+b, a, w = (json.load(open(sys.argv[1] + s)) for s in (".process.before", ".process.after", ".json"))
+n = w["requests"] or 1
+print(json.dumps({"cpuUsPerRequest": round((a["cpuMs"] - b["cpuMs"]) * 1000 / n, 1),
+                  "allocatedBytesPerRequest": round((a["allocatedBytes"] - b["allocatedBytes"]) / n),
+                  "gen0": a["gen0"] - b["gen0"], "gen1": a["gen1"] - b["gen1"], "gen2": a["gen2"] - b["gen2"],
+                  "jitMethods": int(a["jitMethods"] - b["jitMethods"]), "jitMs": round(a["jitMs"] - b["jitMs"])}))
+PY
 }
 
 # run_wrk_counted <name> <path> [VAR=value…]: as run_wrk, with the storage counters read just before and just after
@@ -95,11 +113,12 @@ run_wrk() {
 run_wrk_counted() {
   local name=$1 path=$2; shift 2
   env "$@" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$base$path" >/dev/null
-  counters >"$work/$name.before"
+  counters >"$work/$name.before"; process >"$work/$name.process.before"
   env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/wrk/post.lua "$base$path" >"$work/$name.wrk"
-  counters >"$work/$name.after"
+  counters >"$work/$name.after"; process >"$work/$name.process.after"
   grep '^BENCH ' "$work/$name.wrk" | sed 's/^BENCH //' >"$work/$name.json"
-  log "$name: $(cat "$work/$name.json")"
+  per_request "$name" >"$work/$name.cost.json"
+  log "$name: $(cat "$work/$name.json") $(cat "$work/$name.cost.json")"
 }
 
 # ---- Host 1: default cache settings -------------------------------------------------------------------------
@@ -117,6 +136,50 @@ warm=$(cat "$work/warm-key.txt"); usage_key=$(cat "$work/usage-key.txt"); bad=$(
 # BENCH_PROFILE=warm|bad|jwt|noop: instead of the benchmark, sample the host's threads (dotnet-trace, profile
 # dotnet-sampled-thread-time, ~100 Hz) for BENCH_DURATION seconds of that scenario's load and print the top methods,
 # exclusive and inclusive. Needs dotnet-trace (dotnet tool install -g dotnet-trace). The trace stays in results/work/.
+# JIT warm-up. Tiered compilation settles slowly on 2 busy cores: after seeding, the first 15 s of load compiled
+# 7-8k methods and the next 15 s about 900, on the background JIT thread, at the expense of whatever was being
+# measured; after that a tail of a few hundred methods per 15 s (rarer paths reaching their call counts) stays. Before
+# the first measurement: rounds of every HTTP scenario (BENCH_WARMUP s each, with a key and an app of their own)
+# until the JIT spends less than 2 % of a round's time, at most BENCH_JIT_ROUNDS (5). Each measured window still
+# reports what the JIT compiled during it (jitMethods, jitMs in its cost line).
+warmup_key=$(cat "$work/warmup-key.txt"); warmup_jwt=$(cat "$work/warmup-jwt.txt")
+if [ "${warmup_key: -1}" = A ]; then warmup_bad=${warmup_key%?}B; else warmup_bad=${warmup_key%?}A; fi
+jit_warmup() {
+  local round before started settled
+  for round in $(seq 1 "${BENCH_JIT_ROUNDS:-5}"); do
+    process >"$work/jit-warmup.before"; started=$(date +%s.%N)
+    for spec in "/bench/noop|" "/api/v1/validate|Bearer $warmup_key" "/api/v1/validate|Bearer $warmup_bad" \
+                "/api/v1/validate|Bearer $warmup_jwt"; do
+      BENCH_AUTH="${spec#*|}" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$base${spec%%|*}" >/dev/null
+    done
+    BENCH_BODY="$(cat "$work/warmup-token-body.json")" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$base/api/v1/token" >/dev/null
+    process >"$work/jit-warmup.after"
+    settled=$(python3 - "$work/jit-warmup" "$started" "$(date +%s.%N)" <<'PY'
+import json, sys
+b, a = (json.load(open(sys.argv[1] + s)) for s in (".before", ".after"))
+methods, ms, wall_ms = a["jitMethods"] - b["jitMethods"], a["jitMs"] - b["jitMs"], (float(sys.argv[3]) - float(sys.argv[2])) * 1000
+print(f"{'yes' if ms < 0.02 * wall_ms else 'no'} {methods:.0f} methods compiled in {ms:.0f} ms of JIT time ({100 * ms / wall_ms:.1f} % of the round)")
+PY
+)
+    log "JIT warm-up round $round: ${settled#* }"
+    [ "${settled%% *}" = no ] || break
+  done
+}
+jit_warmup
+
+# BENCH_PROFILE=cost: no trace; BENCH_COST_ROUNDS (3) rounds of the no-op, the warm key, the bad key and the JWT in
+# turn, each with its CPU time and allocations per request (see per_request), then stop.
+if [ "${BENCH_PROFILE:-}" = cost ]; then
+  for round in $(seq 1 "${BENCH_COST_ROUNDS:-3}"); do
+    run_wrk "noop-$round" /bench/noop
+    # Two keys in turn, each with a budget of 1,000,000 an hour, which a round spends about half of.
+    if [ $((round % 2)) = 1 ]; then key=$warm; else key=$usage_key; fi
+    run_wrk "warm-$round" /api/v1/validate BENCH_AUTH="Bearer $key"
+    run_wrk "bad-$round" /api/v1/validate BENCH_AUTH="Bearer $bad"
+    run_wrk "jwt-$round" /api/v1/validate BENCH_AUTH="Bearer $jwt"
+  done
+  exit 0
+fi
 if [ -n "${BENCH_PROFILE:-}" ]; then
   case $BENCH_PROFILE in
     warm) auth="Bearer $warm" path=/api/v1/validate ;;

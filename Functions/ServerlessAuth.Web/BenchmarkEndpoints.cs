@@ -5,7 +5,8 @@ namespace ServerlessAuth.Web;
 /// <summary>
 /// Routes for <c>bench/run.sh</c> only, mapped when <c>ServerlessAuth:Benchmark:NoOp</c> is true (never by default):
 /// <c>POST /bench/noop</c>, the baseline of the benchmark's ratios (same host, same pipeline, no work), and
-/// <c>GET /bench/storage-requests</c>, the running totals of the <c>serverlessauth.storage.requests</c> counter.
+/// <c>GET /bench/storage-requests</c>, the running totals of the <c>serverlessauth.storage.requests</c> counter, and
+/// <c>GET /bench/process</c>, the process's CPU time, allocated bytes, collection counts and JIT totals.
 /// </summary>
 /// <remarks>
 /// The totals are read in-process rather than with <c>dotnet-counters</c> because the benchmark needs exact counts
@@ -25,7 +26,23 @@ internal static class BenchmarkEndpoints
         app.Lifetime.ApplicationStopping.Register(totals.Dispose);
         app.MapPost("/bench/noop", () => TypedResults.Json(new Dictionary<string, string>()));
         app.MapGet("/bench/storage-requests", () => TypedResults.Json(totals.Snapshot()));
+        app.MapGet("/bench/process", () => TypedResults.Json(ProcessTotals()));
     }
+
+    // The process's CPU time and managed allocations so far: run.sh reads them around a measured window and divides
+    // by the requests, a per-request cost that depends less on how busy the machine is than requests per second.
+    // The JIT's totals tell run.sh when tiered compilation has settled (its warm-up) and whether it still ran during
+    // a measured window.
+    private static Dictionary<string, double> ProcessTotals() => new()
+    {
+        ["cpuMs"] = Environment.CpuUsage.TotalTime.TotalMilliseconds,
+        ["jitMethods"] = System.Runtime.JitInfo.GetCompiledMethodCount(),
+        ["jitMs"] = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
+        ["allocatedBytes"] = GC.GetTotalAllocatedBytes(precise: false),
+        ["gen0"] = GC.CollectionCount(0),
+        ["gen1"] = GC.CollectionCount(1),
+        ["gen2"] = GC.CollectionCount(2),
+    };
 
     private sealed class StorageRequestTotals : IDisposable
     {

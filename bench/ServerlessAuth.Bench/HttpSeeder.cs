@@ -50,6 +50,12 @@ internal static class HttpSeeder
         using var anonymous = new HttpClient { BaseAddress = baseUrl };
         var token = await SendAsync(anonymous, HttpMethod.Post, "/api/v1/token", new { appId, appSecret }, default);
 
+        // A key and an app for run.sh's JIT warm-up rounds only, so that the measured scenarios start on full budgets.
+        var warmupKey = (string)(await SendAsync(http, HttpMethod.Post, $"/api/v1/tenants/{Main}/keys", new { operatorId = "owner", name = "warm-up", scopes = KeyScopes, rateLimitPerHour = 1_000_000 }, default))["key"]!;
+        var warmupApp = await SendAsync(http, HttpMethod.Post, $"/api/v1/tenants/{Main}/apps", new { name = "Warm-up", description = "Benchmark warm-up app", scopes = KeyScopes }, default);
+        var warmupBody = new JsonObject { ["appId"] = (string)warmupApp["appId"]!, ["appSecret"] = (string)warmupApp["appSecret"]! };
+        var warmupToken = await SendAsync(anonymous, HttpMethod.Post, "/api/v1/token", new { appId = (string)warmupApp["appId"]!, appSecret = (string)warmupApp["appSecret"]! }, default);
+
         // Same shape, last checksum character changed: refused by the checksum before any storage access.
         var last = warm[^1] == 'A' ? 'B' : 'A';
         var bad = warm[..^1] + last;
@@ -62,6 +68,9 @@ internal static class HttpSeeder
         await File.WriteAllTextAsync(Path.Combine(outDir, "bad-key.txt"), bad);
         await File.WriteAllTextAsync(Path.Combine(outDir, "jwt.txt"), (string)token["token"]!);
         await File.WriteAllTextAsync(Path.Combine(outDir, "token-body.json"), new JsonObject { ["appId"] = appId, ["appSecret"] = appSecret }.ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(outDir, "warmup-key.txt"), warmupKey);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "warmup-jwt.txt"), (string)warmupToken["token"]!);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "warmup-token-body.json"), warmupBody.ToJsonString());
 
         Console.WriteLine(FormattableString.Invariant(
             $"seeded {tenants} tenants x 1 operator x {keysPerTenant} keys = {keys.Count} keys, plus tenant {Main} (1 warm key, 1 app) in {(DateTimeOffset.UtcNow - started).TotalSeconds:F1} s"));
