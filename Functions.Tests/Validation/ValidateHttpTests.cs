@@ -63,6 +63,31 @@ public sealed class ValidateHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Validate_AnswersEveryFieldWithScopesInOrder()
+    {
+        var (tenant, key, keyId) = await _app.SeedAsync("admin", "reports:read", "contacts:write", "contacts:read");
+
+        using var response = await ValidateAsync(key);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var body = System.Text.Json.Nodes.JsonNode.Parse(bytes)!.AsObject();
+        Assert.Equal(
+            ["active", "kind", "tenantId", "credentialId", "subject", "scopes", "expiresAt", "role", "stale"],
+            body.Select(p => p.Key));
+        Assert.True((bool)body["active"]!);
+        Assert.Equal("apiKey", (string?)body["kind"]);
+        Assert.Equal(tenant, (string?)body["tenantId"]);
+        Assert.Equal(keyId, (string?)body["credentialId"]);
+        Assert.Equal("alice", (string?)body["subject"]);
+        Assert.Equal(["contacts:read", "contacts:write", "reports:read"], body["scopes"]!.AsArray().Select(s => (string)s!));
+        Assert.Equal("admin", (string?)body["role"]);
+        Assert.False((bool)body["stale"]!);
+    }
+
+    [Fact]
     public async Task Validate_DropsAScopeAsSoonAsTheOperatorLosesThePermission()
     {
         var (tenant, key, _) = await _app.SeedAsync("owner", "contacts:read", "contacts:write");

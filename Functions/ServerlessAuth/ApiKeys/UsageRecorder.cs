@@ -130,13 +130,22 @@ internal sealed class UsageRecorder(
         private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
         private DateTimeOffset _lastUsed;
 
+        // The day key of the last use, formatted once a day rather than on every use.
+        private long _dayNumber = -1;
+        private string _day = "";
+
         public void Add(DateTimeOffset at)
         {
             lock (_gate)
             {
                 _lastUsed = at > _lastUsed ? at : _lastUsed;
-                var day = DueStore.Day(at);
-                _counts[day] = _counts.GetValueOrDefault(day) + 1;
+                var dayNumber = at.UtcTicks / TimeSpan.TicksPerDay;
+                if (dayNumber != _dayNumber)
+                {
+                    (_dayNumber, _day) = (dayNumber, DueStore.Day(at));
+                }
+
+                _counts[_day] = _counts.GetValueOrDefault(_day) + 1;
             }
         }
 

@@ -23,7 +23,7 @@ internal sealed class AppDirectory(AppStore store, ReadThroughCache cache, IOpti
             return new AppLocation(id, tenant);
         }
 
-        var found = await cache.GetAsync(IndexKey(id), ct => store.FindTenantAsync(id, ct), cancellationToken);
+        var found = await cache.GetAsync(IndexKey(id), (store, id), static (s, ct) => s.store.FindTenantAsync(s.id, ct), cancellationToken);
         if (found is not null)
         {
             if (_index.Count >= _maxEntries)
@@ -38,7 +38,7 @@ internal sealed class AppDirectory(AppStore store, ReadThroughCache cache, IOpti
     }
 
     public ValueTask<App?> GetAsync(TenantId tenant, AppId id, CancellationToken cancellationToken) =>
-        cache.GetAsync(AppKey(tenant, id), ct => store.GetAsync(tenant, id, ct), cancellationToken);
+        cache.GetAsync(AppKey(tenant, id), (store, tenant, id), static (s, ct) => s.store.GetAsync(s.tenant, s.id, ct), cancellationToken);
 
     /// <summary>Drops the cached copy of an app after a local change, so this instance sees it at once.</summary>
     public void Forget(TenantId tenant, AppId id)

@@ -83,7 +83,7 @@ internal static class RequestReader
     /// Reads a JSON body of at most <see cref="RequestLimitOptions.MaxBodyBytes"/>. With <paramref name="optional"/>,
     /// an empty body yields null and no problem.
     /// </summary>
-    public static async Task<(T? Value, ApiProblem? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken, bool optional = false)
+    public static async ValueTask<(T? Value, ApiProblem? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken, bool optional = false)
         where T : class
     {
         var limit = BoundedBody.Limit(request);

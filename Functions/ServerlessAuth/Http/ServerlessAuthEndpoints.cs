@@ -438,11 +438,15 @@ public static class ServerlessAuthEndpoints
 
         // Answers about credentials are never cached by a browser or a proxy.
         context.Response.Headers.CacheControl = "no-store";
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.RequestAborted);
-        using var activity = ServerlessAuthTelemetry.Source.StartActivity("ServerlessAuth " + route);
+        // The standalone host binds RequestAborted itself as the method's token: linking it to itself would only cost
+        // a source and two registrations per request. The Functions host binds the invocation's token: linked.
+        using var linked = cancellationToken == context.RequestAborted || !cancellationToken.CanBeCanceled
+            ? null
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.RequestAborted);
+        using var activity = ServerlessAuthTelemetry.Source.HasListeners() ? ServerlessAuthTelemetry.Source.StartActivity("ServerlessAuth " + route) : null;
         try
         {
-            return await handle(context.RequestServices, linked.Token);
+            return await handle(context.RequestServices, linked?.Token ?? context.RequestAborted);
         }
         catch (Exception e) when (ServiceUnavailableException.IsDependencyFault(e, context.RequestAborted))
         {

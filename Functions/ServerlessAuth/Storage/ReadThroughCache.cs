@@ -46,10 +46,22 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
     internal int Count => _entries.Count;
 
     public ValueTask<T?> GetAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
-        where T : class => GetAsync(key, _options.Ttl, load, cancellationToken);
+        where T : class => GetAsync(key, _options.Ttl, load, static (load, ct) => load(ct), cancellationToken);
 
     /// <summary>The entry <paramref name="key"/>, loaded on a miss and kept for <paramref name="ttl"/> (0: not kept).</summary>
-    public async ValueTask<T?> GetAsync<T>(string key, TimeSpan ttl, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+    public ValueTask<T?> GetAsync<T>(string key, TimeSpan ttl, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+        where T : class => GetAsync(key, ttl, load, static (load, ct) => load(ct), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetAsync{T}(string, Func{CancellationToken, Task{T}}, CancellationToken)"/>, with what the read
+    /// needs passed as <paramref name="state"/> to a static <paramref name="load"/>: a lambda capturing it would be
+    /// allocated on every call, hits included. For the validation path.
+    /// </summary>
+    public ValueTask<T?> GetAsync<T, TState>(string key, TState state, Func<TState, CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+        where T : class => GetAsync(key, _options.Ttl, state, load, cancellationToken);
+
+    /// <summary>The entry <paramref name="key"/>, loaded on a miss by <paramref name="load"/>(<paramref name="state"/>) and kept for <paramref name="ttl"/> (0: not kept).</summary>
+    public async ValueTask<T?> GetAsync<T, TState>(string key, TimeSpan ttl, TState state, Func<TState, CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class
     {
         if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() is var now && now < entry.ExpiresAt)
@@ -59,21 +71,21 @@ internal sealed class ReadThroughCache(TimeProvider time, IOptions<ServerlessAut
                 // In the last fifth of its life: read it again in the background, so that a key in use never waits
                 // for storage. Its callers keep the entry they have until it expires; a failed refresh only means the
                 // next caller after expiry reads it, as without refresh.
-                _ = Fly(key, ttl, load).Value.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                _ = Fly(key, ttl, state, load).Value.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
 
             return (T?)entry.Value;
         }
 
-        return (T?)await Fly(key, ttl, load).Value.WaitAsync(cancellationToken);
+        return (T?)await Fly(key, ttl, state, load).Value.WaitAsync(cancellationToken);
     }
 
     /// <summary>The read of <paramref name="key"/> in flight, or a new one: concurrent callers share it.</summary>
-    private Lazy<Task<object?>> Fly<T>(string key, TimeSpan ttl, Func<CancellationToken, Task<T?>> load)
+    private Lazy<Task<object?>> Fly<T, TState>(string key, TimeSpan ttl, TState state, Func<TState, CancellationToken, Task<T?>> load)
         where T : class => _flights.GetOrAdd(key, k =>
         {
             Lazy<Task<object?>>? self = null;
-            self = new Lazy<Task<object?>>(() => LoadAsync(k, ttl, load, self!));
+            self = new Lazy<Task<object?>>(() => LoadAsync(k, ttl, ct => load(state, ct), self!));
             return self;
         });
 

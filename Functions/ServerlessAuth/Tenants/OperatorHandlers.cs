@@ -186,7 +186,7 @@ internal sealed class OperatorHandlers(
         Id = op.Id.Value,
         TenantId = op.TenantId.Value,
         DisplayName = op.DisplayName,
-        Role = op.Role.ToString().ToLowerInvariant(),
+        Role = op.RoleName,
         Permissions = [.. op.Permissions],
         CreatedAt = op.CreatedAt,
         UpdatedAt = op.UpdatedAt,

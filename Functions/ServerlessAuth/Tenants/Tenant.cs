@@ -44,4 +44,12 @@ internal sealed record Operator
     public ETag ETag { get; init; }
 
     public bool ManagesTenant => Role is OperatorRole.Owner or OperatorRole.Admin;
+
+    /// <summary>The role as the API spells it: <c>member</c>, <c>admin</c> or <c>owner</c>.</summary>
+    public string RoleName => Role switch
+    {
+        OperatorRole.Owner => "owner",
+        OperatorRole.Admin => "admin",
+        _ => "member",
+    };
 }

@@ -12,10 +12,10 @@ internal sealed class TenantDirectory(TenantStore store, ReadThroughCache cache,
     private readonly TimeSpan _ttl = options.Value.Cache.EffectiveDirectoryTtl;
 
     public ValueTask<Tenant?> GetTenantAsync(TenantId id, CancellationToken cancellationToken) =>
-        cache.GetAsync(TenantKey(id), _ttl, ct => store.GetAsync(id, ct), cancellationToken);
+        cache.GetAsync(TenantKey(id), _ttl, (store, id), static (s, ct) => s.store.GetAsync(s.id, ct), cancellationToken);
 
     public ValueTask<Operator?> GetOperatorAsync(TenantId tenant, OperatorId id, CancellationToken cancellationToken) =>
-        cache.GetAsync(OperatorKey(tenant, id), _ttl, ct => store.GetOperatorAsync(tenant, id, ct), cancellationToken);
+        cache.GetAsync(OperatorKey(tenant, id), _ttl, (store, tenant, id), static (s, ct) => s.store.GetOperatorAsync(s.tenant, s.id, ct), cancellationToken);
 
     public void Forget(TenantId id) => cache.Invalidate(TenantKey(id));
 

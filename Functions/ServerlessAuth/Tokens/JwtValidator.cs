@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ServerlessAuth.Apps;
+using ServerlessAuth.Security;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
 
@@ -88,7 +89,7 @@ internal sealed class JwtValidator(
         }
 
         // A token never does more than its app may do now.
-        var effective = token.Scopes.Where(app.Scopes.Contains).ToHashSet(StringComparer.Ordinal);
+        var effective = Scopes.Effective(token.Scopes, app.Scopes);
         if (!requiredScopes.IsSubsetOf(effective))
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.InsufficientScope), token.Jti, null);

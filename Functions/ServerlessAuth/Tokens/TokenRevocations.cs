@@ -9,7 +9,7 @@ namespace ServerlessAuth.Tokens;
 internal sealed class TokenRevocations(RevokedTokenStore store, ReadThroughCache cache, TimeProvider time)
 {
     public async ValueTask<bool> IsRevokedAsync(string jti, CancellationToken cancellationToken) =>
-        await cache.GetAsync(Key(jti), ct => store.FindAsync(jti, ct), cancellationToken) is not null;
+        await cache.GetAsync(Key(jti), (store, jti), static (s, ct) => s.store.FindAsync(s.jti, ct), cancellationToken) is not null;
 
     public async Task RevokeAsync(VerifiedToken token, CancellationToken cancellationToken)
     {

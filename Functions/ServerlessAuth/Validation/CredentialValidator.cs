@@ -22,7 +22,7 @@ internal sealed class CredentialValidator(
     TimeProvider time,
     ILogger<CredentialValidator> logger)
 {
-    public async Task<ValidationOutcome> ValidateAsync(string presented, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
+    public async ValueTask<ValidationOutcome> ValidateAsync(string presented, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
     {
         if (CompactJws.IsJwtShaped(presented))
         {
@@ -37,7 +37,7 @@ internal sealed class CredentialValidator(
         }
 
         var digest = SecretDigest.Compute(presented);
-        var key = await cache.GetAsync(SecretCacheKey(tenantId, digest), ct => keys.FindBySecretAsync(tenantId, digest, ct), cancellationToken);
+        var key = await cache.GetAsync(SecretCacheKey(tenantId, digest), (keys, tenantId, digest), static (s, ct) => s.keys.FindBySecretAsync(s.tenantId, s.digest, ct), cancellationToken);
 
         // The lookup matched on the digest already; the constant-time comparison keeps it that way should the
         // lookup ever become a prefix or range match.
@@ -73,7 +73,7 @@ internal sealed class CredentialValidator(
         }
 
         // Permission inheritance: a key never does more than its operator may do now.
-        var effective = key.Scopes.Where(op.Permissions.Contains).ToHashSet(StringComparer.Ordinal);
+        var effective = Scopes.Effective(key.Scopes, op.Permissions);
         if (!requiredScopes.IsSubsetOf(effective))
         {
             Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.InsufficientScope), key.Id.Value, key.Hint);

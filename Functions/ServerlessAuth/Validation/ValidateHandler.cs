@@ -12,7 +12,7 @@ namespace ServerlessAuth.Validation;
 /// </summary>
 internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, AuditEventCounter auditCounter, ServerlessAuthTelemetry telemetry, TimeProvider time)
 {
-    public async Task<Results<RateLimitHeadersResult<Ok<ValidationResponse>>, ApiProblem>> ValidateAsync(
+    public async ValueTask<Results<RateLimitHeadersResult<JsonOk<ValidationResponse>>, ApiProblem>> ValidateAsync(
         string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -53,11 +53,11 @@ internal sealed class ValidateHandler(CredentialValidator validator, CredentialR
             TenantId = principal.Tenant.Id.Value,
             CredentialId = principal.CredentialId,
             Subject = principal.Subject,
-            Scopes = [.. principal.Scopes.Order(StringComparer.Ordinal)],
+            Scopes = principal.Scopes,
             ExpiresAt = principal.ExpiresAt,
-            Role = principal.Operator?.Role.ToString().ToLowerInvariant(),
+            Role = principal.Operator?.RoleName,
             Stale = principal.ApiKey is null ? null : principal.Stale,
         };
-        return new RateLimitHeadersResult<Ok<ValidationResponse>>(TypedResults.Ok(response), budget);
+        return new RateLimitHeadersResult<JsonOk<ValidationResponse>>(new(response, ServerlessAuthJsonContext.Default.ValidationResponse), budget);
     }
 }

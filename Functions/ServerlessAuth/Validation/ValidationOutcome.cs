@@ -21,7 +21,9 @@ internal sealed record CredentialPrincipal
     public required Tenant Tenant { get; init; }
     public required string CredentialId { get; init; }
     public required string Subject { get; init; }
+    /// <summary>The effective scopes, in ordinal order (see <see cref="Security.Scopes.Effective"/>).</summary>
     public required IReadOnlySet<string> Scopes { get; init; }
+
     public required DateTimeOffset ExpiresAt { get; init; }
 
     /// <summary>Issue time of a JWT (<c>iat</c>); null for API keys.</summary>
