@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -13,11 +14,18 @@ internal static class SecretDigest
     public static string Compute(string secret)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(secret), hash);
+        var max = Encoding.UTF8.GetMaxByteCount(secret.Length);
+        var bytes = max <= 512 ? stackalloc byte[max] : new byte[max];
+        var length = Encoding.UTF8.GetBytes(secret, bytes);
+        SHA256.HashData(bytes[..length], hash);
+        CryptographicOperations.ZeroMemory(bytes[..length]); // the secret's bytes are not left behind
         return Convert.ToHexStringLower(hash);
     }
 
-    /// <summary>Compares two digests in constant time (no early exit that would reveal a common prefix).</summary>
+    /// <summary>
+    /// Compares two digests in constant time (no early exit that would reveal a common prefix), on their UTF-16
+    /// code units: no copy, and unlike an ASCII encoding two different non-ASCII strings never compare equal.
+    /// </summary>
     public static bool FixedTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(a.AsSpan()), MemoryMarshal.AsBytes(b.AsSpan()));
 }

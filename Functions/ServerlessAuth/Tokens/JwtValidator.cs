@@ -39,7 +39,7 @@ internal sealed class JwtValidator(
     private readonly string _audience = options.Value.Tokens.Audience ?? options.Value.Issuer;
     private readonly TimeSpan _skew = options.Value.Tokens.ClockSkew;
 
-    public async Task<ValidationOutcome> ValidateAsync(string presented, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
+    public async ValueTask<ValidationOutcome> ValidateAsync(string presented, IReadOnlySet<string> requiredScopes, CancellationToken cancellationToken)
     {
         var token = await VerifyAsync(presented, cancellationToken);
         if (token is null)
@@ -62,13 +62,8 @@ internal sealed class JwtValidator(
             return ValidationOutcome.Reject(RejectionReason.Expired, token.Jti, Holder(token));
         }
 
-        var revokedRead = revocations.IsRevokedAsync(token.Jti, cancellationToken).AsTask();
-        var appRead = apps.GetAsync(token.TenantId, token.AppId, cancellationToken).AsTask();
-        var tenantRead = tenants.GetTenantAsync(token.TenantId, cancellationToken).AsTask();
-        await Task.WhenAll(revokedRead, appRead, tenantRead);
-        var app = await appRead;
-        var tenant = await tenantRead;
-        if (await revokedRead || app is null || app.Status == AppStatus.Revoked || tenant is null)
+        var (revoked, app, tenant) = await ReadStateAsync(token, cancellationToken);
+        if (revoked || app is null || app.Status == AppStatus.Revoked || tenant is null)
         {
             // Revoked itself, or its app (or tenant) was: every token of a revoked app stops working.
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.Revoked), token.Jti, null);
@@ -113,7 +108,7 @@ internal sealed class JwtValidator(
     /// signature, <c>typ</c>, <c>iss</c> and <c>aud</c> (exactly), and every claim we issue present and well-formed.
     /// Null otherwise. Lifetime, revocation and app state are the caller's to judge.
     /// </summary>
-    public async Task<VerifiedToken?> VerifyAsync(string presented, CancellationToken cancellationToken)
+    public async ValueTask<VerifiedToken?> VerifyAsync(string presented, CancellationToken cancellationToken)
     {
         if (CompactJws.TryReadKid(presented) is not { } kid)
         {
@@ -180,6 +175,27 @@ internal sealed class JwtValidator(
         var token = new VerifiedToken(jti, appId, tenantId, scopes, DateTimeOffset.FromUnixTimeSeconds(iat), DateTimeOffset.FromUnixTimeSeconds(nbf), DateTimeOffset.FromUnixTimeSeconds(exp));
         verified.Add(digest, key.Stored, token);
         return token;
+    }
+
+    /// <summary>
+    /// The token's revocation, its app and its tenant as they are now: from the caches when all three are there (no
+    /// allocation), otherwise the missing reads at once.
+    /// </summary>
+    private async ValueTask<(bool Revoked, App? App, Tenant? Tenant)> ReadStateAsync(VerifiedToken token, CancellationToken cancellationToken)
+    {
+        var revokedRead = revocations.IsRevokedAsync(token.Jti, cancellationToken);
+        var appRead = apps.GetAsync(token.TenantId, token.AppId, cancellationToken);
+        var tenantRead = tenants.GetTenantAsync(token.TenantId, cancellationToken);
+        if (revokedRead.IsCompletedSuccessfully && appRead.IsCompletedSuccessfully && tenantRead.IsCompletedSuccessfully)
+        {
+            return (revokedRead.Result, appRead.Result, tenantRead.Result);
+        }
+
+        var revoked = revokedRead.AsTask();
+        var app = appRead.AsTask();
+        var tenant = tenantRead.AsTask();
+        await Task.WhenAll(revoked, app, tenant);
+        return (await revoked, await app, await tenant);
     }
 
     /// <summary>A refused token is logged against its app (its signature verified: it is ours).</summary>

@@ -84,7 +84,7 @@ internal sealed class SigningKeyRing(ISigningKeySource source, TimeProvider time
     /// The published key with this <c>kid</c>, for validation. An unknown kid may be a key another instance just
     /// added: the ring is reloaded then, at most once per 30 seconds.
     /// </summary>
-    public async Task<SigningKey?> FindAsync(string kid, CancellationToken cancellationToken)
+    public async ValueTask<SigningKey?> FindAsync(string kid, CancellationToken cancellationToken)
     {
         var ring = await GetForReadingAsync(force: false, cancellationToken);
         var key = ring.FindPublished(kid, time.GetUtcNow());
@@ -146,7 +146,7 @@ internal sealed class SigningKeyRing(ISigningKeySource source, TimeProvider time
 
     public void Dispose() => _gate.Dispose();
 
-    private async Task<KeyRingSnapshot> GetForReadingAsync(bool force, CancellationToken cancellationToken)
+    private async ValueTask<KeyRingSnapshot> GetForReadingAsync(bool force, CancellationToken cancellationToken)
     {
         var ring = Volatile.Read(ref _current);
         var now = time.GetUtcNow();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
@@ -12,7 +13,17 @@ internal readonly record struct TokenDigest(ulong A, ulong B, ulong C, ulong D)
     public static TokenDigest Of(string token)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(token), hash);
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(token.Length));
+        try
+        {
+            SHA256.HashData(rented.AsSpan(0, Encoding.UTF8.GetBytes(token, rented)), hash);
+        }
+        finally
+        {
+            // The bytes are a bearer token: not left behind in a shared buffer.
+            ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+        }
+
         return new TokenDigest(
             BinaryPrimitives.ReadUInt64LittleEndian(hash),
             BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]),
