@@ -158,13 +158,31 @@ def main():
                  "baseline": f"host 1 (scenarios 1,3-6): {meta.get('rss_host1_mb')} MB; host 2 (scenario 2): {meta.get('rss_host2_mb')} MB",
                  "ratio": None, "goal": "none (reported)", "met": None, "note": ""})
 
+    # The host's CPU time and allocations per request of each HTTP scenario's measured window (/bench/process): less
+    # sensitive to the machine's load than req/s. The ratio is the no-op's CPU per request ÷ the warm key's.
+    costs = {n: load(work, n + ".cost.json") for n in ("noop-before", "warm", "bad", "token", "jwt", "noop-after")}
+
+    def per_request(name):
+        c = costs[name]
+        return None if c is None else f"{name} {c['cpuUsPerRequest']:.1f} µs, {c['allocatedBytesPerRequest'] / 1024:.1f} KB (JIT {c['jitMethods']} methods)"
+
+    noop_cpu = [c["cpuUsPerRequest"] for n, c in costs.items() if n.startswith("noop") and c is not None]
+    warm_cpu = None if costs["warm"] is None else costs["warm"]["cpuUsPerRequest"]
+    measured = [t for t in (per_request(n) for n in ("warm", "bad", "jwt", "token")) if t]
+    row("8. host CPU and allocations per request (from the process's counters)", "; ".join(measured) if measured else None,
+        "; ".join(t for t in (per_request(n) for n in ("noop-before", "noop-after")) if t) or "not measured",
+        ratio(sum(noop_cpu) / len(noop_cpu) if noop_cpu else None, warm_cpu), None, "info",
+        "ratio column = the no-op's CPU per request ÷ the warm key's; JIT = methods the JIT compiled during the measured window")
+    rows[-1]["goal"], rows[-1]["met"] = "none (reported)", None
+
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cores": os.cpu_count(), "platform": platform.platform()}, "settings": meta,
               "seed": open(os.path.join(work, "seed.txt"), encoding="utf-8").read().strip() if os.path.exists(os.path.join(work, "seed.txt")) else None,
               "scenarios": rows,
               "raw": {n: load(work, n + ".json") for n in ("noop-before", "noop-after", "warm", "bad", "token", "jwt", "usage", "miss", "point-reads-before", "point-reads-after", "lifecycle-small-1", "lifecycle-small-2", "lifecycle-large-1", "lifecycle-large-2",
                                                  "latency-small-1", "latency-small-2", "latency-large-1", "latency-large-2",
-                                                 "lifecycle-small-1.cpu", "lifecycle-small-2.cpu", "lifecycle-large-1.cpu", "lifecycle-large-2.cpu")}}
+                                                 "lifecycle-small-1.cpu", "lifecycle-small-2.cpu", "lifecycle-large-1.cpu", "lifecycle-large-2.cpu",
+                                                 "noop-before.cost", "warm.cost", "bad.cost", "token.cost", "jwt.cost", "noop-after.cost", "usage.cost", "miss.cost")}}
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
 
