@@ -35,9 +35,15 @@ def main():
     work, out = sys.argv[1], sys.argv[2]
     meta = dict(a.split("=", 1) for a in sys.argv[4:]) if len(sys.argv) > 3 and sys.argv[3] == "--meta" else {}
     warm, bad, token, jwt, usage, miss = (load(work, n + ".json") for n in ("warm", "bad", "token", "jwt", "usage", "miss"))
-    # The no-op baseline is measured twice, before and after the scenarios it divides, and averaged.
-    noops = [r for r in (load(work, "noop-before.json"), load(work, "noop-after.json")) if r is not None]
-    noop = None if not noops else {k: sum(r[k] for r in noops) / len(noops) for k in ("rps", "p50_ms", "p99_ms")}
+    # Each scenario's no-op baseline: the mean of the no-op windows right before and right after it (run.sh
+    # alternates them), so that the baseline met the same machine load as the scenario.
+    def noop_around(*names):
+        runs = [r for r in (load(work, n + ".json") for n in names) if r is not None]
+        mean = None if not runs else {k: sum(r[k] for r in runs) / len(runs) for k in ("rps", "p50_ms", "p99_ms")}
+        each = " and ".join(str(round(r["rps"])) for r in runs)
+        text = "not measured" if mean is None else \
+            f"no-op {mean['rps']:.0f} req/s (p50 {mean['p50_ms']:.2f} ms, p99 {mean['p99_ms']:.2f} ms; mean of {each})"
+        return mean, text
     # The raw point-read baseline is measured twice too, before and after scenario 2.
     points = [r for r in (load(work, "point-reads-before.json"), load(work, "point-reads-after.json")) if r is not None]
     point = None if not points else {"readsPerSecond": sum(r["readsPerSecond"] for r in points) / len(points),
@@ -61,8 +67,7 @@ def main():
         wrong = (r["requests"] - r["non2xx"]) if expect_non2xx else r["non2xx"]
         return f"{wrong} unexpected statuses, {r['socket_errors']} socket errors"
 
-    runs = " and ".join(f"{r['rps']:.0f}" for r in noops)
-    base_txt = "not measured" if noop is None else f"no-op {noop['rps']:.0f} req/s ({lat(noop)}; mean of {runs})"
+    noop, base_txt = noop_around("noop-0", "noop-1")
     row("1. validate, warm API key", None if warm is None else f"{warm['rps']:.0f} req/s ({lat(warm)})", base_txt,
         ratio(rps(warm), rps(noop)), 0.7, ">=",
         "" if warm is None or noop is None else f"p50 ratio (no-op/validate) {noop['p50_ms'] / warm['p50_ms']:.2f}, p99 ratio {noop['p99_ms'] / warm['p99_ms']:.2f}; {errors(warm)}")
@@ -75,14 +80,17 @@ def main():
 
     bad_reads = delta(work, "bad", "read")
     bad_queries = delta(work, "bad", "query")
+    noop, base_txt = noop_around("noop-1", "noop-2")
     row("3. validate, bad checksum", None if bad is None else f"{bad['rps']:.0f} req/s ({lat(bad)}), storage reads {bad_reads} queries {bad_queries}",
         base_txt, ratio(rps(bad), rps(noop)), 0.8, ">=", errors(bad, expect_non2xx=True) + ("" if bad_reads == 0 and bad_queries == 0 else "; STORAGE WAS READ"))
     if rows[-1]["met"] and not (bad_reads == 0 and bad_queries == 0):
         rows[-1]["met"] = False
 
+    noop, base_txt = noop_around("noop-3")
     row("4a. token endpoint (client credentials -> JWT)", None if token is None else f"{token['rps']:.0f} req/s ({lat(token)})", base_txt,
         ratio(rps(token), rps(noop)), None, "info", errors(token))
     rows[-1]["goal"], rows[-1]["met"] = "none (req/s reported)", None
+    noop, base_txt = noop_around("noop-2", "noop-3")
     row("4b. validate, JWT", None if jwt is None else f"{jwt['rps']:.0f} req/s ({lat(jwt)})", base_txt, ratio(rps(jwt), rps(noop)), 0.6, ">=", errors(jwt))
 
     def run_seconds(r):
@@ -160,29 +168,30 @@ def main():
 
     # The host's CPU time and allocations per request of each HTTP scenario's measured window (/bench/process): less
     # sensitive to the machine's load than req/s. The ratio is the no-op's CPU per request ÷ the warm key's.
-    costs = {n: load(work, n + ".cost.json") for n in ("noop-before", "warm", "bad", "token", "jwt", "noop-after")}
+    costs = {n: load(work, n + ".cost.json") for n in ("noop-0", "warm", "noop-1", "bad", "noop-2", "jwt", "noop-3", "token")}
 
     def per_request(name):
         c = costs[name]
         return None if c is None else f"{name} {c['cpuUsPerRequest']:.1f} µs, {c['allocatedBytesPerRequest'] / 1024:.1f} KB (JIT {c['jitMethods']} methods)"
 
-    noop_cpu = [c["cpuUsPerRequest"] for n, c in costs.items() if n.startswith("noop") and c is not None]
+    noop_cpu = [c["cpuUsPerRequest"] for n, c in costs.items() if n in ("noop-0", "noop-1") and c is not None]
     warm_cpu = None if costs["warm"] is None else costs["warm"]["cpuUsPerRequest"]
     measured = [t for t in (per_request(n) for n in ("warm", "bad", "jwt", "token")) if t]
     row("8. host CPU and allocations per request (from the process's counters)", "; ".join(measured) if measured else None,
-        "; ".join(t for t in (per_request(n) for n in ("noop-before", "noop-after")) if t) or "not measured",
+        "; ".join(t for t in (per_request(n) for n in ("noop-0", "noop-1", "noop-2", "noop-3")) if t) or "not measured",
         ratio(sum(noop_cpu) / len(noop_cpu) if noop_cpu else None, warm_cpu), None, "info",
-        "ratio column = the no-op's CPU per request ÷ the warm key's; JIT = methods the JIT compiled during the measured window")
+        "ratio column = the no-op's CPU per request (mean of the windows around the warm key's) ÷ the warm key's; JIT = methods the JIT compiled during the measured window")
     rows[-1]["goal"], rows[-1]["met"] = "none (reported)", None
 
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "machine": {"cores": os.cpu_count(), "platform": platform.platform()}, "settings": meta,
               "seed": open(os.path.join(work, "seed.txt"), encoding="utf-8").read().strip() if os.path.exists(os.path.join(work, "seed.txt")) else None,
               "scenarios": rows,
-              "raw": {n: load(work, n + ".json") for n in ("noop-before", "noop-after", "warm", "bad", "token", "jwt", "usage", "miss", "point-reads-before", "point-reads-after", "lifecycle-small-1", "lifecycle-small-2", "lifecycle-large-1", "lifecycle-large-2",
+              "raw": {n: load(work, n + ".json") for n in ("noop-0", "noop-1", "noop-2", "noop-3", "warm", "bad", "token", "jwt", "usage", "miss", "point-reads-before", "point-reads-after", "lifecycle-small-1", "lifecycle-small-2", "lifecycle-large-1", "lifecycle-large-2",
                                                  "latency-small-1", "latency-small-2", "latency-large-1", "latency-large-2",
                                                  "lifecycle-small-1.cpu", "lifecycle-small-2.cpu", "lifecycle-large-1.cpu", "lifecycle-large-2.cpu",
-                                                 "noop-before.cost", "warm.cost", "bad.cost", "token.cost", "jwt.cost", "noop-after.cost", "usage.cost", "miss.cost")}}
+                                                 "noop-0.cost", "noop-1.cost", "noop-2.cost", "noop-3.cost", "warm.cost", "bad.cost", "token.cost", "jwt.cost",
+                                                 "usage.cost", "miss.cost")}}
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
 

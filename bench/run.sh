@@ -202,17 +202,20 @@ if [ -n "${BENCH_PROFILE:-}" ]; then
   "$trace_tool" report "$work/$BENCH_PROFILE.nettrace" topN -n 60 --inclusive
   exit 0
 fi
-run_wrk noop-before /bench/noop
+# Each scenario divided by the no-op sits between two no-op windows, and its baseline is their mean: the machine's
+# load drifts within a minute (no-op windows 80 s apart differed by up to 35 %), less within 13 s.
+run_wrk noop-0 /bench/noop
 run_wrk warm /api/v1/validate BENCH_AUTH="Bearer $warm"
-sleep 3  # let the previous scenario's usage flush (one interval + 1 s) so its reads are not counted here
+run_wrk noop-1 /bench/noop  # also lets the warm key's usage flush (one interval + 1 s) before the bad key's counters
 counters >"$work/bad.before"
 run_wrk bad /api/v1/validate BENCH_AUTH="Bearer $bad"
 counters >"$work/bad.after"
 bad_status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/validate" -H "Authorization: Bearer $bad")
 [ "$bad_status" = 401 ] || { echo "a bad-checksum key answered $bad_status, not 401" >&2; exit 1; }
-run_wrk token /api/v1/token BENCH_BODY="$(cat "$work/token-body.json")"
+run_wrk noop-2 /bench/noop
 run_wrk jwt /api/v1/validate BENCH_AUTH="Bearer $jwt"
-run_wrk noop-after /bench/noop
+run_wrk noop-3 /bench/noop
+run_wrk token /api/v1/token BENCH_BODY="$(cat "$work/token-body.json")"
 
 # Writes per validation of one key (its own, with a fresh hourly budget): flush what earlier runs left, count, load,
 # wait one flush interval (+1 s), count.
