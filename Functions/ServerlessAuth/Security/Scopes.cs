@@ -41,7 +41,7 @@ internal static class Scopes
         }
 
         var builder = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (var scope in scopes ?? [])
+        foreach (var scope in scopes)
         {
             if (scope is null || !IsValid(scope))
             {

@@ -21,6 +21,7 @@ internal sealed record CredentialPrincipal
     public required Tenant Tenant { get; init; }
     public required string CredentialId { get; init; }
     public required string Subject { get; init; }
+
     /// <summary>The effective scopes, in ordinal order (see <see cref="Security.Scopes.Effective"/>).</summary>
     public required IReadOnlySet<string> Scopes { get; init; }
 
