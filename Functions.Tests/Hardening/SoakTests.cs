@@ -107,7 +107,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             summary.AppendLine(CultureInfo.InvariantCulture, $"  {sample.Minute,3}: {sample.Managed / 1048576.0,7:F1} MB, {sample.WorkingSet / 1048576.0,7:F1} MB, {sample.Requests}");
         }
 
-        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool, GC pause, host and Azurite CPU, storage requests, the busiest tables):");
+        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool, GC pause, longest driver stall, lock contentions, host and Azurite CPU, storage requests, the busiest tables):");
         foreach (var line in timeline)
         {
             summary.AppendLine("  " + line);
@@ -156,6 +156,10 @@ public sealed class SoakTests(ITestOutputHelper output)
         var nextLine = TimeSpan.FromSeconds(5);
         var (lineAnswered, lineShed, linePause, peak) = (traffic.Requests, 0L, GC.GetTotalPauseDuration(), 0);
         var (lineHostCpu, lineAzuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
+
+        // The longest the driver's own loop went without running (it sleeps 2 ms a turn): a process-wide stall shows
+        // here even when the thread pool's queue and the GC pauses of the line look calm.
+        var (lastTurn, longestGap, lineContention) = (TimeSpan.Zero, TimeSpan.Zero, Monitor.LockContentionCount);
         var storage = new ConcurrentDictionary<(string Table, string Kind), long>(); // this line's requests
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -179,6 +183,8 @@ public sealed class SoakTests(ITestOutputHelper output)
         while (clock.Elapsed < duration)
         {
             peak = Math.Max(peak, Volatile.Read(ref inFlight));
+            var turn = clock.Elapsed;
+            (longestGap, lastTurn) = (lastTurn == TimeSpan.Zero || turn - lastTurn < longestGap ? longestGap : turn - lastTurn, turn);
             if (clock.Elapsed >= nextLine)
             {
                 var (answered, pause) = (traffic.Requests, GC.GetTotalPauseDuration());
@@ -186,10 +192,11 @@ public sealed class SoakTests(ITestOutputHelper output)
                 var window = Interlocked.Exchange(ref storage, new()).ToArray();
                 long Requests(string? kind) => window.Where(p => kind is null || p.Key.Kind == kind).Sum(p => p.Value);
                 timeline.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, Requests(null)):F0} µs per storage request; storage r/q/w {Requests("read")}/{Requests("query")}/{Requests("write")}"));
+                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, driver gap {longestGap.TotalMilliseconds,4:F0} ms, lock contentions {Monitor.LockContentionCount - lineContention,4}, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, Requests(null)):F0} µs per storage request; storage r/q/w {Requests("read")}/{Requests("query")}/{Requests("write")}"));
                 (lineHostCpu, lineAzuriteCpu) = (hostCpu, azuriteCpu);
                 timeline.Add("        " + string.Join(", ", window.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key.Table} {p.Key.Kind} {p.Value}")));
                 (lineAnswered, lineShed, linePause, peak) = (answered, shed, pause, 0);
+                (longestGap, lineContention) = (TimeSpan.Zero, Monitor.LockContentionCount);
                 nextLine += TimeSpan.FromSeconds(5);
             }
 
