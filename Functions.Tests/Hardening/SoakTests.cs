@@ -107,7 +107,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             summary.AppendLine(CultureInfo.InvariantCulture, $"  {sample.Minute,3}: {sample.Managed / 1048576.0,7:F1} MB, {sample.WorkingSet / 1048576.0,7:F1} MB, {sample.Requests}");
         }
 
-        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool, GC pause, longest driver stall (and a dedicated thread's), lock contentions, host and Azurite CPU, storage requests, the busiest tables):");
+        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool and the most work items it queued, GC pause, longest driver stall (and a dedicated thread's), lock contentions, host and Azurite CPU, storage requests, the busiest tables):");
         foreach (var line in timeline)
         {
             summary.AppendLine("  " + line);
@@ -163,7 +163,7 @@ public sealed class SoakTests(ITestOutputHelper output)
 
         // The same on a dedicated thread outside the thread pool, waking every millisecond: if it stalls too, the
         // whole process (or machine) stopped; if only the driver does, its continuation waited in the pool's queue.
-        long threadGapTicks = 0;
+        long threadGapTicks = 0, maxPending = 0;
         using var stopWatcher = new CancellationTokenSource();
         var watcher = new Thread(() =>
         {
@@ -179,6 +179,11 @@ public sealed class SoakTests(ITestOutputHelper output)
                 }
 
                 last = now;
+                var pending = ThreadPool.PendingWorkItemCount;
+                if (pending > Interlocked.Read(ref maxPending))
+                {
+                    Interlocked.Exchange(ref maxPending, pending);
+                }
             }
         })
         { IsBackground = true, Name = "soak stall watcher" };
@@ -215,7 +220,7 @@ public sealed class SoakTests(ITestOutputHelper output)
                 var window = Interlocked.Exchange(ref storage, new()).ToArray();
                 long Requests(string? kind) => window.Where(p => kind is null || p.Key.Kind == kind).Sum(p => p.Value);
                 timeline.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {ThreadPool.PendingWorkItemCount,5} queued, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, driver gap {longestGap.TotalMilliseconds,4:F0} ms (thread {Interlocked.Exchange(ref threadGapTicks, 0) * 1000.0 / Stopwatch.Frequency,4:F0} ms), lock contentions {Monitor.LockContentionCount - lineContention,4}, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, Requests(null)):F0} µs per storage request; storage r/q/w {Requests("read")}/{Requests("query")}/{Requests("write")}"));
+                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {Interlocked.Exchange(ref maxPending, 0),5} queued at most, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, driver gap {longestGap.TotalMilliseconds,4:F0} ms (thread {Interlocked.Exchange(ref threadGapTicks, 0) * 1000.0 / Stopwatch.Frequency,4:F0} ms), lock contentions {Monitor.LockContentionCount - lineContention,4}, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, Requests(null)):F0} µs per storage request; storage r/q/w {Requests("read")}/{Requests("query")}/{Requests("write")}"));
                 (lineHostCpu, lineAzuriteCpu) = (hostCpu, azuriteCpu);
                 timeline.Add("        " + string.Join(", ", window.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key.Table} {p.Key.Kind} {p.Value}")));
                 (lineAnswered, lineShed, linePause, peak) = (answered, shed, pause, 0);
