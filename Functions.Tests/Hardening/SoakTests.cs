@@ -168,7 +168,8 @@ public sealed class SoakTests(ITestOutputHelper output)
         var watcher = new Thread(() =>
         {
             var last = Stopwatch.GetTimestamp();
-            while (!stopWatcher.IsCancellationRequested)
+            // Bounded by the soak's duration too, should the loop below end in an exception before it stops this.
+            while (!stopWatcher.IsCancellationRequested && clock.Elapsed < duration + TimeSpan.FromMinutes(1))
             {
                 Thread.Sleep(1);
                 var now = Stopwatch.GetTimestamp();
