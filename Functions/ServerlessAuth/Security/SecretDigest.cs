@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,12 +15,26 @@ internal static class SecretDigest
     public static string Compute(string secret)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        var max = Encoding.UTF8.GetMaxByteCount(secret.Length);
-        var bytes = max <= 512 ? stackalloc byte[max] : new byte[max];
-        var length = Encoding.UTF8.GetBytes(secret, bytes);
-        SHA256.HashData(bytes[..length], hash);
-        CryptographicOperations.ZeroMemory(bytes[..length]); // the secret's bytes are not left behind
+        Sha256OfUtf8(secret, hash);
         return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>
+    /// SHA-256 of <paramref name="secret"/>'s UTF-8 bytes, encoded in a stack buffer (short secrets: API keys) or a
+    /// pooled one (long ones: JWTs), without allocating; the bytes are cleared after hashing, not left behind.
+    /// </summary>
+    public static void Sha256OfUtf8(string secret, Span<byte> hash)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(secret.Length);
+        var rented = max <= 512 ? null : ArrayPool<byte>.Shared.Rent(max);
+        var buffer = rented ?? stackalloc byte[max];
+        var bytes = buffer[..Encoding.UTF8.GetBytes(secret, buffer)];
+        SHA256.HashData(bytes, hash);
+        CryptographicOperations.ZeroMemory(bytes);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace ServerlessAuth.Tokens;
@@ -13,16 +11,7 @@ internal readonly record struct TokenDigest(ulong A, ulong B, ulong C, ulong D)
     public static TokenDigest Of(string token)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(token.Length));
-        try
-        {
-            SHA256.HashData(rented.AsSpan(0, Encoding.UTF8.GetBytes(token, rented)), hash);
-        }
-        finally
-        {
-            // The bytes are a bearer token: not left behind in a shared buffer.
-            ArrayPool<byte>.Shared.Return(rented, clearArray: true);
-        }
+        Security.SecretDigest.Sha256OfUtf8(token, hash);
 
         return new TokenDigest(
             BinaryPrimitives.ReadUInt64LittleEndian(hash),
