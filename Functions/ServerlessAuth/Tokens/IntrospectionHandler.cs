@@ -46,7 +46,7 @@ internal sealed class IntrospectionHandler(TokenEndpointHandler clients, Credent
         return TypedResults.Ok(new IntrospectionResponse
         {
             Active = true,
-            Scope = Security.Scopes.Join(principal.Scopes.Order(StringComparer.Ordinal)),
+            Scope = Security.Scopes.Join(principal.Scopes), // already in ordinal order
             ClientId = jwt ? principal.Subject : null,
             Subject = principal.Subject,
             TokenType = TokenEndpointHandler.BearerType,
