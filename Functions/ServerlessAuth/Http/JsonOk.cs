@@ -1,7 +1,5 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 
@@ -14,7 +12,7 @@ namespace ServerlessAuth.Http;
 /// sends it with its <c>Content-Length</c> in one write. The JSON is the same: both option sets are the web defaults
 /// with nulls omitted.
 /// </summary>
-internal sealed class JsonOk<T>(T value, JsonTypeInfo<T> type) : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<T>, IContentTypeHttpResult, IEndpointMetadataProvider
+internal sealed class JsonOk<T>(T value, JsonTypeInfo<T> type) : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<T>, IContentTypeHttpResult
 {
     private const string MediaType = "application/json; charset=utf-8";
 
@@ -35,12 +33,5 @@ internal sealed class JsonOk<T>(T value, JsonTypeInfo<T> type) : IResult, IStatu
         response.ContentType = MediaType;
         response.ContentLength = body.Length;
         await response.BodyWriter.WriteAsync(body);
-    }
-
-    /// <inheritdoc />
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
     }
 }
