@@ -159,7 +159,7 @@ public sealed class SoakTests(ITestOutputHelper output)
 
         // The longest the driver's own loop went without running (it sleeps 2 ms a turn): a process-wide stall shows
         // here even when the thread pool's queue and the GC pauses of the line look calm.
-        var (lastTurn, longestGap, lineContention) = (TimeSpan.Zero, TimeSpan.Zero, Monitor.LockContentionCount);
+        var (lastTurn, longestGap, lineContention) = (clock.Elapsed, TimeSpan.Zero, Monitor.LockContentionCount);
 
         // The same on a dedicated thread outside the thread pool, waking every millisecond: if it stalls too, the
         // whole process (or machine) stopped; if only the driver does, its continuation waited in the pool's queue.
@@ -213,7 +213,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         {
             peak = Math.Max(peak, Volatile.Read(ref inFlight));
             var turn = clock.Elapsed;
-            (longestGap, lastTurn) = (lastTurn == TimeSpan.Zero || turn - lastTurn < longestGap ? longestGap : turn - lastTurn, turn);
+            (longestGap, lastTurn) = (turn - lastTurn > longestGap ? turn - lastTurn : longestGap, turn);
             if (clock.Elapsed >= nextLine)
             {
                 var (answered, pause) = (traffic.Requests, GC.GetTotalPauseDuration());
