@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using ServerlessAuth.Http;
@@ -36,6 +37,7 @@ public sealed class SoakTests(ITestOutputHelper output)
     private const int ClosedLoopClients = 16;
     private const double OpenLoopShare = 0.8;
     private const int MaxInFlight = 4096;
+    private const int PoolFloor = 16;
     private const double HeapGrowth = 1.25;
     private const long ManagedSlack = 16L << 20;
     private const long WorkingSetSlack = 64L << 20;
@@ -56,6 +58,13 @@ public sealed class SoakTests(ITestOutputHelper output)
             RunsBackgroundWork = true,
             ScansLogs = false,
         };
+        // The host and the load share this process's thread pool. At its default minimum (one worker per core) the pool
+        // here left its workers asleep for 0.5-1 s every 15-25 s while thousands of work items waited (a thread sample
+        // taken during one such stall: every worker idle in its semaphore; the process used 12-18 ms of CPU in it), until
+        // the pool's starvation check woke them. The standalone host in its own process, under paced load, showed no
+        // such stall. The README's "Long tests" has the figures. With this floor, a 2-minute soak had no stall at all.
+        ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+        ThreadPool.SetMinThreads(Math.Max(minWorkers, PoolFloor), minIo);
         Exception? failure = null;
         try
         {
@@ -64,6 +73,10 @@ public sealed class SoakTests(ITestOutputHelper output)
         catch (Exception e)
         {
             failure = e;
+        }
+        finally
+        {
+            ThreadPool.SetMinThreads(minWorkers, minIo);
         }
 
         try
@@ -107,7 +120,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             summary.AppendLine(CultureInfo.InvariantCulture, $"  {sample.Minute,3}: {sample.Managed / 1048576.0,7:F1} MB, {sample.WorkingSet / 1048576.0,7:F1} MB, {sample.Requests}");
         }
 
-        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool and the most work items it queued, GC pause, longest driver stall (and a dedicated thread's), lock contentions, host and Azurite CPU, storage requests, the busiest tables):");
+        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool and the most work items it queued, GC pause, how long a work item queued to the pool waited, longest turn of the driver's own thread, lock contentions, host and Azurite CPU, storage requests, the busiest tables):");
         foreach (var line in timeline)
         {
             summary.AppendLine("  " + line);
@@ -144,51 +157,17 @@ public sealed class SoakTests(ITestOutputHelper output)
     }
 
     /// <summary>Starts requests at <paramref name="rate"/> whatever the host's answers; samples memory each minute.</summary>
+    /// <remarks>
+    /// The loop runs on a thread of its own, so its pace never depends on the thread pool that serves the host. Each turn
+    /// also queues a probe to the pool and the timeline reports the longest a probe waited, with the work items the pool
+    /// completed and the CPU the process used meanwhile: a pool that stops dispatching shows there.
+    /// </remarks>
     private static async Task<(long Sent, long Shed, TimeSpan Elapsed, List<MemorySample> Samples)> OpenLoopAsync(
         Traffic traffic, LatencyHistogram latency, double rate, TimeSpan duration, List<string> timeline, AzuriteServer azurite)
     {
         var samples = new List<MemorySample>();
         var inFlight = 0;
         long sent = 0, shed = 0, due = 0;
-        var start = Stopwatch.GetTimestamp();
-        var clock = Stopwatch.StartNew();
-        var nextSample = TimeSpan.FromMinutes(1);
-        var nextLine = TimeSpan.FromSeconds(5);
-        var (lineAnswered, lineShed, linePause, peak) = (traffic.Requests, 0L, GC.GetTotalPauseDuration(), 0);
-        var (lineHostCpu, lineAzuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
-
-        // The longest the driver's own loop went without running (it sleeps 2 ms a turn): a process-wide stall shows
-        // here even when the thread pool's queue and the GC pauses of the line look calm.
-        var (lastTurn, longestGap, lineContention) = (clock.Elapsed, TimeSpan.Zero, Monitor.LockContentionCount);
-
-        // The same on a dedicated thread outside the thread pool, waking every millisecond: if it stalls too, the
-        // whole process (or machine) stopped; if only the driver does, its continuation waited in the pool's queue.
-        long threadGapTicks = 0, maxPending = 0;
-        using var stopWatcher = new CancellationTokenSource();
-        var watcher = new Thread(() =>
-        {
-            var last = Stopwatch.GetTimestamp();
-            // Bounded by the soak's duration too, should the loop below end in an exception before it stops this.
-            while (!stopWatcher.IsCancellationRequested && clock.Elapsed < duration + TimeSpan.FromMinutes(1))
-            {
-                Thread.Sleep(1);
-                var now = Stopwatch.GetTimestamp();
-                var gap = now - last;
-                if (gap > Interlocked.Read(ref threadGapTicks))
-                {
-                    Interlocked.Exchange(ref threadGapTicks, gap);
-                }
-
-                last = now;
-                var pending = ThreadPool.PendingWorkItemCount;
-                if (pending > Interlocked.Read(ref maxPending))
-                {
-                    Interlocked.Exchange(ref maxPending, pending);
-                }
-            }
-        })
-        { IsBackground = true, Name = "soak stall watcher" };
-        watcher.Start();
         var storage = new ConcurrentDictionary<(string Table, string Kind), long>(); // this line's requests
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -209,62 +188,114 @@ public sealed class SoakTests(ITestOutputHelper output)
             storage.AddOrUpdate((table ?? "?", kind ?? "?"), value, (_, total) => total + value);
         });
         listener.Start();
-        while (clock.Elapsed < duration)
-        {
-            peak = Math.Max(peak, Volatile.Read(ref inFlight));
-            var turn = clock.Elapsed;
-            (longestGap, lastTurn) = (turn - lastTurn > longestGap ? turn - lastTurn : longestGap, turn);
-            if (clock.Elapsed >= nextLine)
-            {
-                var (answered, pause) = (traffic.Requests, GC.GetTotalPauseDuration());
-                var (hostCpu, azuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
-                var window = Interlocked.Exchange(ref storage, new()).ToArray();
-                long Requests(string? kind) => window.Where(p => kind is null || p.Key.Kind == kind).Sum(p => p.Value);
-                timeline.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {Interlocked.Exchange(ref maxPending, 0),5} queued at most, GC {(pause - linePause).TotalMilliseconds,5:F0} ms, driver gap {longestGap.TotalMilliseconds,4:F0} ms (thread {Interlocked.Exchange(ref threadGapTicks, 0) * 1000.0 / Stopwatch.Frequency,4:F0} ms), lock contentions {Monitor.LockContentionCount - lineContention,4}, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, Requests(null)):F0} µs per storage request; storage r/q/w {Requests("read")}/{Requests("query")}/{Requests("write")}"));
-                (lineHostCpu, lineAzuriteCpu) = (hostCpu, azuriteCpu);
-                timeline.Add("        " + string.Join(", ", window.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key.Table} {p.Key.Kind} {p.Value}")));
-                (lineAnswered, lineShed, linePause, peak) = (answered, shed, pause, 0);
-                (longestGap, lineContention) = (TimeSpan.Zero, Monitor.LockContentionCount);
-                nextLine += TimeSpan.FromSeconds(5);
-            }
 
-            for (var owed = (long)(clock.Elapsed.TotalSeconds * rate); due < owed; due++)
+        // Request n is due at start + n / rate, and sent once the clock has passed that: never before it is due.
+        var start = Stopwatch.GetTimestamp();
+        var clock = Stopwatch.StartNew();
+        void Drive()
+        {
+            var nextSample = TimeSpan.FromMinutes(1);
+            var nextLine = TimeSpan.FromSeconds(5);
+            var (lineAnswered, lineShed, linePause, peak, maxQueued) = (traffic.Requests, 0L, GC.GetTotalPauseDuration(), 0, 0L);
+            var (lineHostCpu, lineAzuriteCpu, lineContention) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime, Monitor.LockContentionCount);
+            var (lastTurn, longestGap) = (clock.Elapsed, TimeSpan.Zero);
+            var (probe, probeQueued, longestProbe) = (new StrongBox<long>(), 0L, 0L);
+            var (probeItems, probeCpu, probeDetail) = (0L, TimeSpan.Zero, "");
+            while (clock.Elapsed < duration)
             {
-                if (Volatile.Read(ref inFlight) >= MaxInFlight)
+                var turn = clock.Elapsed;
+                (longestGap, lastTurn) = (turn - lastTurn > longestGap ? turn - lastTurn : longestGap, turn);
+                peak = Math.Max(peak, Volatile.Read(ref inFlight));
+                maxQueued = Math.Max(maxQueued, ThreadPool.PendingWorkItemCount);
+
+                var now = Stopwatch.GetTimestamp();
+                if (Volatile.Read(ref probe.Value) is var ran && ran >= probeQueued)
                 {
-                    shed++;
-                    continue;
+                    if (ran - probeQueued > longestProbe)
+                    {
+                        longestProbe = ran - probeQueued;
+                        probeDetail = string.Create(CultureInfo.InvariantCulture, $"{ThreadPool.CompletedWorkItemCount - probeItems} items done and CPU {(Environment.CpuUsage.TotalTime - probeCpu).TotalMilliseconds:F0} ms while it waited");
+                    }
+
+                    (probeItems, probeCpu) = (ThreadPool.CompletedWorkItemCount, Environment.CpuUsage.TotalTime);
+                    probeQueued = now;
+                    ThreadPool.UnsafeQueueUserWorkItem(static box => Volatile.Write(ref box.Value, Stopwatch.GetTimestamp()), probe, preferLocal: false);
+                }
+                else
+                {
+                    longestProbe = Math.Max(longestProbe, now - probeQueued);
                 }
 
-                Interlocked.Increment(ref inFlight);
-                sent++;
-                var dueAt = start + (long)(due / rate * Stopwatch.Frequency);
-                _ = Task.Run(async () =>
+                if (turn >= nextLine)
                 {
-                    try
-                    {
-                        await traffic.SendOneAsync(latency, dueAt);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref inFlight);
-                    }
-                });
-            }
+                    var (answered, pause) = (traffic.Requests, GC.GetTotalPauseDuration());
+                    var (hostCpu, azuriteCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
+                    var window = Interlocked.Exchange(ref storage, new()).ToArray();
+                    long Requests(string? kind) => window.Where(p => kind is null || p.Key.Kind == kind).Sum(p => p.Value);
+                    timeline.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{nextLine.TotalSeconds,4:F0} s: {answered - lineAnswered,6} answered, {shed - lineShed,5} shed, peak {peak,4} in flight, {ThreadPool.ThreadCount,3} threads, {maxQueued,5} queued at most, pool probe waited {longestProbe * 1000.0 / Stopwatch.Frequency,4:F0} ms at most ({probeDetail}), GC {(pause - linePause).TotalMilliseconds,5:F0} ms, driver gap {longestGap.TotalMilliseconds,4:F0} ms, lock contentions {Monitor.LockContentionCount - lineContention,4}, CPU s: host {(hostCpu - lineHostCpu).TotalSeconds:F1}, Azurite {(azuriteCpu - lineAzuriteCpu).TotalSeconds:F1} = {(azuriteCpu - lineAzuriteCpu).TotalMicroseconds / Math.Max(1, Requests(null)):F0} µs per storage request; storage r/q/w {Requests("read")}/{Requests("query")}/{Requests("write")}"));
+                    timeline.Add("        " + string.Join(", ", window.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key.Table} {p.Key.Kind} {p.Value}")));
+                    (lineAnswered, lineShed, linePause, peak, maxQueued) = (answered, shed, pause, 0, 0);
+                    (lineHostCpu, lineAzuriteCpu, lineContention) = (hostCpu, azuriteCpu, Monitor.LockContentionCount);
+                    (longestGap, longestProbe, probeDetail) = (TimeSpan.Zero, 0, "");
+                    nextLine += TimeSpan.FromSeconds(5);
+                }
 
-            if (clock.Elapsed >= nextSample)
-            {
-                samples.Add(MemorySample.Take((int)Math.Round(nextSample.TotalMinutes), traffic.Requests));
-                nextSample += TimeSpan.FromMinutes(1);
-            }
+                for (var owed = (long)(clock.Elapsed.TotalSeconds * rate); due < owed; due++)
+                {
+                    if (Volatile.Read(ref inFlight) >= MaxInFlight)
+                    {
+                        shed++;
+                        continue;
+                    }
 
-            await Task.Delay(2);
+                    Interlocked.Increment(ref inFlight);
+                    sent++;
+                    var dueAt = start + (long)(due / rate * Stopwatch.Frequency);
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await traffic.SendOneAsync(latency, dueAt);
+                        }
+                        catch (Exception e)
+                        {
+                            traffic.Fault(e); // a fault of the test itself: counted, never lost in an unobserved task
+                        }
+                        finally
+                        {
+                            Interlocked.Decrement(ref inFlight);
+                        }
+                    });
+                }
+
+                if (clock.Elapsed >= nextSample)
+                {
+                    samples.Add(MemorySample.Take((int)Math.Round(nextSample.TotalMinutes), traffic.Requests));
+                    nextSample += TimeSpan.FromMinutes(1);
+                }
+
+                Thread.Sleep(1);
+            }
         }
 
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var driver = new Thread(() =>
+        {
+            try
+            {
+                Drive();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "soak open loop" };
+        driver.Start();
+        await done.Task;
         var elapsed = clock.Elapsed;
-        stopWatcher.Cancel();
-        watcher.Join();
         while (Volatile.Read(ref inFlight) > 0)
         {
             await Task.Delay(10);
@@ -403,6 +434,15 @@ public sealed class SoakTests(ITestOutputHelper output)
                 {
                     _errorSamples.Enqueue($"{kind}: {problem}");
                 }
+            }
+        }
+
+        public void Fault(Exception e)
+        {
+            Interlocked.Increment(ref _errors);
+            if (_errorSamples.Count < 10)
+            {
+                _errorSamples.Enqueue("fault: " + e);
             }
         }
 
