@@ -120,7 +120,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             summary.AppendLine(CultureInfo.InvariantCulture, $"  {sample.Minute,3}: {sample.Managed / 1048576.0,7:F1} MB, {sample.WorkingSet / 1048576.0,7:F1} MB, {sample.Requests}");
         }
 
-        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool and the most work items it queued, GC pause, how long a work item queued to the pool waited, longest turn of the driver's own thread, lock contentions, host and Azurite CPU, storage requests, the busiest tables):");
+        summary.AppendLine("Every 5 s of the open loop (answered, shed, peak in flight, thread pool and the most work items it queued, how long a work item queued to the pool waited, GC pause, longest turn of the driver's own thread, lock contentions, host and Azurite CPU, storage requests, the busiest tables):");
         foreach (var line in timeline)
         {
             summary.AppendLine("  " + line);
