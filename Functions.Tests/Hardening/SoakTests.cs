@@ -279,22 +279,8 @@ public sealed class SoakTests(ITestOutputHelper output)
             }
         }
 
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var driver = new Thread(() =>
-        {
-            try
-            {
-                Drive();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        { IsBackground = true, Name = "soak open loop" };
-        driver.Start();
-        await done.Task;
+        // LongRunning: a thread of its own, not one of the pool's.
+        await Task.Factory.StartNew(Drive, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var elapsed = clock.Elapsed;
         while (Volatile.Read(ref inFlight) > 0)
         {
@@ -429,20 +415,19 @@ public sealed class SoakTests(ITestOutputHelper output)
             Interlocked.Increment(ref _counts[(int)kind]);
             if (problem is not null)
             {
-                Interlocked.Increment(ref _errors);
-                if (_errorSamples.Count < 10)
-                {
-                    _errorSamples.Enqueue($"{kind}: {problem}");
-                }
+                RecordError($"{kind}: {problem}");
             }
         }
 
-        public void Fault(Exception e)
+        /// <summary>An exception of the test's own request code: an unexpected answer too.</summary>
+        public void Fault(Exception e) => RecordError("fault: " + e);
+
+        private void RecordError(string sample)
         {
             Interlocked.Increment(ref _errors);
             if (_errorSamples.Count < 10)
             {
-                _errorSamples.Enqueue("fault: " + e);
+                _errorSamples.Enqueue(sample);
             }
         }
 
