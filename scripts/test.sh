@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 
 [ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
 
-dotnet format ServerlessAuth.Core.slnf --verify-no-changes
-dotnet build ServerlessAuth.Core.slnf -c Release --nologo
+dotnet format ServerlessAuth.sln --verify-no-changes
+dotnet build ServerlessAuth.sln -c Release --nologo
 
 log=$(mktemp)
 set +e
-dotnet test ServerlessAuth.Core.slnf -c Release --no-build --nologo "$@" 2>&1 | tee "$log"
+dotnet test ServerlessAuth.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

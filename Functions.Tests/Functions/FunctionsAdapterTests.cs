@@ -23,7 +23,7 @@ public sealed partial class FunctionsAdapterTests
         ["Microsoft.Azure.Functions.Worker.Extensions.Http"] = "3.3.0",
         ["Microsoft.Azure.Functions.Worker.Extensions.Http.AspNetCore"] = "2.1.1",
         ["Microsoft.Azure.Functions.Worker.Extensions.Timer"] = "4.3.1",
-        ["Microsoft.Azure.Functions.Worker.ApplicationInsights"] = "2.50.0",
+        ["Microsoft.Azure.Functions.Worker.ApplicationInsights"] = "2.51.0",
         ["Microsoft.ApplicationInsights.WorkerService"] = "2.23.0",
     };
 
