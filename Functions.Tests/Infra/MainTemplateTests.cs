@@ -159,6 +159,13 @@ public sealed partial class MainTemplateTests(InfraBuild build)
     }
 
     [Fact]
+    public void AppSettings_DisableTheHostHomepage()
+    {
+        // Otherwise '/' answers the Functions host's HTML page instead of ServerlessAuth's 404.
+        Assert.Equal("true", Setting("AzureWebJobsDisableHomepage"));
+    }
+
+    [Fact]
     public void AppSettings_LifecycleScheduleDefaultsToEveryFiveMinutes()
     {
         var (expression, where) = Site.Deployment.Trace(Setting("LIFECYCLE_SCHEDULE"));

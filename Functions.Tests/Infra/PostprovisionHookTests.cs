@@ -166,6 +166,7 @@ public sealed class PostprovisionHookTests : IDisposable
         Assert.False(values.ContainsKey("ServerlessAuth__AdminKey"));
         Assert.False(values.ContainsKey("ServerlessAuth__Storage__ConnectionString"));
         Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]?.GetValue<string>());
+        Assert.Equal("true", values["AzureWebJobsDisableHomepage"]?.GetValue<string>());
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(LocalSettings));

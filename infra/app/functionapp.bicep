@@ -147,6 +147,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // DefaultAzureCredential picks the user-assigned identity by this client id.
     AZURE_CLIENT_ID: identityClientId
 
+    // No Functions host homepage at '/': only ServerlessAuth's routes answer.
+    AzureWebJobsDisableHomepage: 'true'
+
     // Functions host storage through the identity: blobs (host state, timer leases) and tables (host diagnostic
     // events). No queue endpoint: no trigger uses queues (see rbac.bicep).
     AzureWebJobsStorage__credential: 'managedidentity'

@@ -165,6 +165,7 @@ $localSettings = [ordered]@{
     Values      = [ordered]@{
         SERVERLESSAUTH_LOCAL_SETTINGS_SOURCE     = "$marker, azd environment '$env:AZURE_ENV_NAME'"
         AzureWebJobsStorage                      = 'UseDevelopmentStorage=true'
+        AzureWebJobsDisableHomepage              = 'true'
         FUNCTIONS_WORKER_RUNTIME                 = 'dotnet-isolated'
         ServerlessAuth__Storage__TableServiceUri = $tableEndpoint
         ServerlessAuth__KeyVault__Uri            = $vaultUri

@@ -122,6 +122,7 @@ cat > "$settings" <<JSON
   "Values": {
     "SERVERLESSAUTH_LOCAL_SETTINGS_SOURCE": "$marker, azd environment '${AZURE_ENV_NAME:-}'",
     "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "AzureWebJobsDisableHomepage": "true",
     "FUNCTIONS_WORKER_RUNTIME": "dotnet-isolated",
     "ServerlessAuth__Storage__TableServiceUri": "$table_endpoint",
     "ServerlessAuth__KeyVault__Uri": "$vault_uri",
