@@ -125,6 +125,17 @@ public sealed class ApiProblem : IResult, IStatusCodeHttpResult, IContentTypeHtt
 
     internal static ApiProblem NotFound() => new(404, ProblemCodes.NotFound, "Not found", "No such resource.");
 
+    /// <summary>
+    /// The problem for a status the host set without a body (no route for the path, or not with this method), or null
+    /// for one ServerlessAuth has no problem for.
+    /// </summary>
+    internal static ApiProblem? ForEmptyStatus(int status) => status switch
+    {
+        404 => new(404, ProblemCodes.NotFound, "Not found", "No route matches this path."),
+        405 => new(405, ProblemCodes.MethodNotAllowed, "Method not allowed", "This path does not accept this method; the Allow header lists those it does."),
+        _ => null,
+    };
+
     internal static ApiProblem Conflict(string detail) => new(409, ProblemCodes.Conflict, "Conflict", detail);
 
     internal static ApiProblem Unavailable(string dependency) =>

@@ -27,8 +27,11 @@ public static class ProblemCodes
     /// <summary>403: the tenant has API access switched off, or its plan lacks it.</summary>
     public const string ApiNotEnabled = "api_not_enabled";
 
-    /// <summary>404: another tenant's resource, or one that does not exist (the same answer for both).</summary>
+    /// <summary>404: another tenant's resource, or one that does not exist (the same answer for both); also a path that is no route.</summary>
     public const string NotFound = "not_found";
+
+    /// <summary>405: the path exists, but not with this method; <c>Allow</c> lists the methods it has.</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
 
     /// <summary>409: the resource exists already, or another writer changed it first.</summary>
     public const string Conflict = "conflict";
