@@ -57,6 +57,57 @@ public sealed class ServerlessAuthOptionsValidatorTests
         Assert.Contains(result.Failures!, f => f.Contains("unresolved Key Vault reference", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("sa_admin_CHANGE-ME-to-32-or-more-random-characters")]
+    [InlineData("sa_admin_changeme_0123456789abcdefghijklmnopq")]
+    [InlineData("CHANGE_ME_CHANGE_ME_CHANGE_ME_CHANGE_ME")]
+    public void Validate_RefusesThePlaceholderAdminKeyGivenSampleSettings(string adminKey)
+    {
+        // local.settings.sample.json is public: a host that accepted its value would have a known admin key.
+        var options = new ServerlessAuthOptions { AdminKey = adminKey };
+        options.Storage.ConnectionString = "UseDevelopmentStorage=true";
+
+        var failures = new ServerlessAuthOptionsValidator().Validate(null, options).Failures;
+
+        Assert.Equal(["ServerlessAuth:AdminKey is still the sample's placeholder: set a random key of 32 or more characters (e.g. the output of `openssl rand -base64 32`)."], failures);
+    }
+
+    [Fact]
+    public void Validate_AcceptsTheSampleAdminKeyPlaceholderNowhereGivenRepositorySample()
+    {
+        var sample = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Infrastructure.RepositoryRootAttribute.Value, "local.settings.sample.json")))!;
+        var options = new ServerlessAuthOptions { AdminKey = (string)sample["Values"]!["ServerlessAuth__AdminKey"]! };
+        options.Storage.ConnectionString = "UseDevelopmentStorage=true";
+
+        Assert.True(new ServerlessAuthOptionsValidator().Validate(null, options).Failed);
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("AccountName=devstoreaccount1;AccountKey=bm90LWEta2V5;Nonsense")]
+    [InlineData("TableEndpoint=not a uri")]
+    public void Validate_RefusesAStringTheTableClientCannotParseWithoutQuotingIt(string connectionString)
+    {
+        var options = new ServerlessAuthOptions { AdminKey = new string('k', 32) };
+        options.Storage.ConnectionString = connectionString;
+
+        var failure = Assert.Single(new ServerlessAuthOptionsValidator().Validate(null, options).Failures!);
+
+        Assert.StartsWith("ServerlessAuth:Storage:ConnectionString is not a storage connection string", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(connectionString, failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("UseDevelopmentStorage=true")]
+    [InlineData("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;")]
+    public void Validate_AcceptsAzuriteConnectionStrings(string connectionString)
+    {
+        var options = new ServerlessAuthOptions { AdminKey = new string('k', 32) };
+        options.Storage.ConnectionString = connectionString;
+
+        Assert.True(new ServerlessAuthOptionsValidator().Validate(null, options).Succeeded);
+    }
+
     [Fact]
     public void Validate_ReportsEveryErrorAtOnce()
     {

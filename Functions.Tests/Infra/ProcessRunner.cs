@@ -15,6 +15,23 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 /// <summary>Runs a command to completion with a deadline, capturing both streams.</summary>
 internal static class ProcessRunner
 {
+    /// <summary>
+    /// <paramref name="settings"/> for a ServerlessAuth process, with every <c>ServerlessAuth*</c> and <c>ASPNETCORE_*</c>
+    /// variable of the test run's own environment removed (a null value is not passed on), so that only these count.
+    /// </summary>
+    public static Dictionary<string, string?> OnlyServerlessAuthSettings(IReadOnlyDictionary<string, string?> settings)
+    {
+        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("ServerlessAuth", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal))
+            .ToDictionary(k => k, _ => (string?)null, StringComparer.Ordinal);
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,

@@ -10,4 +10,4 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.AddApplicationInsightsTelemetryWorkerService();
 builder.Services.ConfigureFunctionsApplicationInsights();
 builder.Services.AddServerlessAuth(builder.Configuration);
-builder.Build().Run();
+return builder.Build().RunServerlessAuth();

@@ -5,6 +5,7 @@ builder.Services.AddServerlessAuth(builder.Configuration).AddServerlessAuthLifec
 builder.Services.AddOpenApi(o => o.AddOperationTransformer(ServerlessAuth.Web.OpenApiRequestBodies.DescribeAsync));
 
 var app = builder.Build();
+app.UseServerlessAuthStatusCodeProblems();
 app.MapOpenApi();
 app.MapServerlessAuthApi();
 if (app.Configuration.GetValue<bool>("ServerlessAuth:Benchmark:NoOp"))
@@ -12,7 +13,7 @@ if (app.Configuration.GetValue<bool>("ServerlessAuth:Benchmark:NoOp"))
     ServerlessAuth.Web.BenchmarkEndpoints.MapBenchmarkEndpoints(app); // bench/run.sh only: a baseline and the storage counter
 }
 
-app.Run();
+return app.RunServerlessAuth();
 
 /// <summary>The standalone host's entry point (public for in-process tests).</summary>
 public partial class Program;

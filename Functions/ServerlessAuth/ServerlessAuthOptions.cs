@@ -4,7 +4,7 @@ namespace ServerlessAuth;
 /// Settings of ServerlessAuth, bound from the <c>ServerlessAuth</c> configuration section
 /// (environment form: <c>ServerlessAuth__Storage__ConnectionString</c> and so on).
 /// </summary>
-public sealed class ServerlessAuthOptions
+public sealed partial class ServerlessAuthOptions
 {
     /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "ServerlessAuth";
@@ -35,8 +35,32 @@ public sealed class ServerlessAuthOptions
     /// </summary>
     public string? AdminKeyHash { get; set; }
 
-    /// <summary>The <c>iss</c> of issued JWTs and the base of the metadata documents. Default <c>http://localhost:7071</c>.</summary>
+    /// <summary>
+    /// The <c>iss</c> of issued JWTs and the base of the metadata documents. Default <c>http://localhost:7071</c>; in
+    /// Development, the first address the standalone host listens on (<c>--urls</c> / <c>ASPNETCORE_URLS</c>) when set.
+    /// </summary>
     public string Issuer { get; set; } = "http://localhost:7071";
+
+    /// <summary>
+    /// The issuer a host listening on <paramref name="urls"/> (the <c>urls</c> setting, <c>;</c>-separated) is reached
+    /// at: the first address, a wildcard host read as <c>localhost</c>; null when there is none or its port is chosen at
+    /// start (0).
+    /// </summary>
+    internal static string? IssuerFromUrls(string? urls)
+    {
+        var first = urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        if (first is null || ListeningUrl().Match(first) is not { Success: true } url || url.Groups["port"].Value == "0")
+        {
+            return null;
+        }
+
+        var host = url.Groups["host"].Value is "*" or "+" or "0.0.0.0" or "[::]" ? "localhost" : url.Groups["host"].Value;
+        var port = url.Groups["port"].Success ? ":" + url.Groups["port"].Value : "";
+        return $"{url.Groups["scheme"].Value.ToLowerInvariant()}://{host}{port}";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<scheme>https?)://(?<host>\[[^\]]*\]|[^:/\[\]]+)(?::(?<port>[0-9]{1,5}))?/?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex ListeningUrl();
 
     /// <summary>
     /// Plans whose tenants have no API access (their credentials answer 403 <c>api_not_enabled</c>).

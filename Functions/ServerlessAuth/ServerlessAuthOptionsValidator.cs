@@ -15,6 +15,12 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:Storage: set ConnectionString (local, Azurite) or TableServiceUri (Azure, managed identity).");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.Storage.ConnectionString) && !IsConnectionString(options.Storage.ConnectionString))
+        {
+            // Not the parser's message: it quotes parts of the string, which may hold an account key.
+            errors.Add("ServerlessAuth:Storage:ConnectionString is not a storage connection string: use UseDevelopmentStorage=true, an Azurite string with TableEndpoint=…, or an account's string.");
+        }
+
         if (!TablePrefix().IsMatch(options.Storage.TablePrefix))
         {
             errors.Add("ServerlessAuth:Storage:TablePrefix: letters and digits only, at most 20, starting with a letter.");
@@ -52,6 +58,12 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
         if (hasKey && options.AdminKey!.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
         {
             errors.Add("ServerlessAuth:AdminKey is an unresolved Key Vault reference: check the app identity's access to the vault.");
+        }
+
+        // The sample settings' placeholder (local.settings.sample.json) is public: anyone could present it.
+        if (hasKey && options.AdminKey!.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Contains("CHANGEME", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add("ServerlessAuth:AdminKey is still the sample's placeholder: set a random key of 32 or more characters (e.g. the output of `openssl rand -base64 32`).");
         }
 
         if (hasHash && !Sha256Hex().IsMatch(options.AdminKeyHash!))
@@ -213,6 +225,20 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
         if (tokens.VerifiedCacheMaxEntries is < 1 or > 1_000_000)
         {
             errors.Add("ServerlessAuth:Tokens:VerifiedCacheMaxEntries must be between 1 and 1000000.");
+        }
+    }
+
+    /// <summary>Whether the Table client accepts the string (it only parses; nothing is sent).</summary>
+    private static bool IsConnectionString(string value)
+    {
+        try
+        {
+            _ = new Azure.Data.Tables.TableServiceClient(value);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -49,6 +49,16 @@ public static class ServerlessAuthServiceCollectionExtensions
                     o.Tokens.Audience = null;
                 }
             })
+            .PostConfigure<IHostEnvironment>((o, environment) =>
+            {
+                // Developers move the port with --urls: the issuer (and the metadata's jwks_uri) follow it, so that a
+                // resource server pointed at that address accepts the tokens. Deployments set the issuer explicitly.
+                if (environment.IsDevelopment() && string.IsNullOrEmpty(configuration[$"{ServerlessAuthOptions.SectionName}:{nameof(ServerlessAuthOptions.Issuer)}"])
+                    && ServerlessAuthOptions.IssuerFromUrls(configuration["urls"]) is { } listening)
+                {
+                    o.Issuer = listening;
+                }
+            })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerlessAuthOptions>, ServerlessAuthOptionsValidator>());
 
