@@ -20,6 +20,9 @@ internal static partial class ApiKeyText
     /// <summary>The fixed start of every key of a deployment, e.g. <c>sa_live_</c>.</summary>
     public static string Lead(string prefix, string environment) => $"{prefix}_{environment}_";
 
+    /// <summary>A key prefix or environment marker (<c>sa</c>, <c>live</c>): 2 to 8 lowercase letters.</summary>
+    public static bool IsMarker([NotNullWhen(true)] string? value) => value is not null && MarkerFormat().IsMatch(value);
+
     /// <summary>
     /// A tenant id: 3 to 32 lowercase letters, digits and inner hyphens. It sits inside keys, so it has no underscore,
     /// the key's separator.
@@ -69,6 +72,9 @@ internal static partial class ApiKeyText
         var count = Encoding.ASCII.GetBytes(body, bytes);
         return Base62.Encode(Crc32.HashToUInt32(bytes[..count]), ChecksumLength);
     }
+
+    [GeneratedRegex("^[a-z]{2,8}$", RegexOptions.CultureInvariant)]
+    private static partial Regex MarkerFormat();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$", RegexOptions.CultureInvariant)]
     private static partial Regex TenantIdFormat();
