@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using ServerlessAuth.AspNetCore.Validation;
@@ -10,6 +12,9 @@ namespace ServerlessAuth.AspNetCore;
 /// </summary>
 internal static class ProblemResponse
 {
+    // The body is JSON served as application/problem+json, never HTML: quotes and '…' need no escaping.
+    private static readonly JsonWriterOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task WriteAsync(HttpResponse response, Refusal refusal, string? scope = null)
     {
         if (response.HasStarted)
@@ -30,7 +35,18 @@ internal static class ProblemResponse
 
         response.Headers.CacheControl = "no-store";
         response.ContentType = "application/problem+json";
-        await using var json = new Utf8JsonWriter(response.Body);
+        var body = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(body, Json))
+        {
+            Write(json, refusal, scope);
+        }
+
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory, response.HttpContext.RequestAborted);
+    }
+
+    private static void Write(Utf8JsonWriter json, Refusal refusal, string? scope)
+    {
         json.WriteStartObject();
         json.WriteString("type", "urn:serverlessauth:problem:" + refusal.Code);
         json.WriteString("title", Title(refusal.Status));
@@ -43,7 +59,6 @@ internal static class ProblemResponse
         }
 
         json.WriteEndObject();
-        await json.FlushAsync(response.HttpContext.RequestAborted);
     }
 
     /// <summary><c>Bearer</c>, or <c>Bearer error="…", error_description="…"[, scope="…"]</c> (RFC 6750 §3).</summary>

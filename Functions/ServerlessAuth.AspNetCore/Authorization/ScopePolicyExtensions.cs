@@ -1,9 +1,13 @@
+using Microsoft.AspNetCore.Authorization;
 using ServerlessAuth.AspNetCore;
 using ServerlessAuth.AspNetCore.Authorization;
 
-namespace Microsoft.AspNetCore.Authorization;
+namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Scope policies over the ServerlessAuth scheme.</summary>
+/// <summary>
+/// Scope policies over the ServerlessAuth scheme. In this namespace, like <c>AddServerlessAuth</c>, so that the Web SDK's
+/// implicit usings bring both into a <c>Program.cs</c>.
+/// </summary>
 public static class ScopePolicyExtensions
 {
     /// <summary>
