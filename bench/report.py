@@ -212,4 +212,5 @@ def main():
     print(f"\nwritten: {out}")
 
 
-main()
+if __name__ == "__main__":
+    main()

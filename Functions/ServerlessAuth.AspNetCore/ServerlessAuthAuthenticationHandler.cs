@@ -75,7 +75,7 @@ internal sealed class ServerlessAuthAuthenticationHandler(
         if (credential.Contains('.', StringComparison.Ordinal))
         {
             return Options.JwtValidation == JwtValidationMode.Local
-                ? new(jwt.ValidateAsync(credential, Context.RequestAborted))
+                ? jwt.ValidateAsync(credential, Context.RequestAborted)
                 : cache.CheckAsync(credential, Context.RequestAborted);
         }
 

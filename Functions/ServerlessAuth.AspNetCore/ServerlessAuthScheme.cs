@@ -7,11 +7,12 @@ namespace ServerlessAuth.AspNetCore;
 internal sealed class ServerlessAuthScheme(string name, IOptionsMonitor<ServerlessAuthAuthenticationOptions> options, TimeProvider? time)
 {
     private string? _lead;
+    private ServerlessAuthAuthenticationOptions? _options;
 
     public string Name { get; } = name;
 
-    /// <summary>The options (validated at start; the monitor caches them).</summary>
-    public ServerlessAuthAuthenticationOptions Options => options.Get(Name);
+    /// <summary>The options, validated at start and fixed from then on (read once: they are on every request's path).</summary>
+    public ServerlessAuthAuthenticationOptions Options => _options ??= options.Get(Name);
 
     /// <summary>The fixed start of this deployment's API keys, e.g. <c>sa_live_</c>.</summary>
     public string KeyLead => _lead ??= ApiKeyText.Lead(Options.ApiKeyPrefix, Options.ApiKeyEnvironment);

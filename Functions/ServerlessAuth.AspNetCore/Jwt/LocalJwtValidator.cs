@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -16,6 +17,11 @@ namespace ServerlessAuth.AspNetCore.Jwt;
 /// Checked: the ES256 signature by a published key, <c>iss</c> and <c>aud</c> exactly, <c>typ</c> <c>at+jwt</c>,
 /// <c>exp</c>/<c>nbf</c> with the configured skew. Not seen here: a revoked token, or its app or tenant losing access or
 /// scopes; those take effect at the token's expiry (use <see cref="JwtValidationMode.Remote"/> to see them sooner).
+/// <para>
+/// A token verified here within the last minute is not verified again (the ES256 verification is most of a JWT's cost):
+/// its lifetime is still checked on every use, so the only thing the minute delays is the removal of its signing key
+/// from the JWKS.
+/// </para>
 /// </remarks>
 internal sealed class LocalJwtValidator
 {
@@ -24,6 +30,14 @@ internal sealed class LocalJwtValidator
     /// (<c>Tokens:KeyPublicationDelay</c>): re-reading every 30 minutes knows every key before its first token.
     /// </summary>
     private static readonly TimeSpan JwksRefresh = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long a verified token skips the signature verification.</summary>
+    private static readonly TimeSpan VerifiedTtl = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most verified tokens remembered; when full, they are all forgotten (each costs one verification again).</summary>
+    private const int MaxVerified = 10_000;
+
+    private readonly ConcurrentDictionary<string, (ValidatedCredential Credential, DateTimeOffset Until)> _verified = new(StringComparer.Ordinal);
 
     private readonly ServerlessAuthScheme _scheme;
     private readonly ServerlessAuthMetrics _metrics;
@@ -38,7 +52,26 @@ internal sealed class LocalJwtValidator
         _jwt = new(() => Build(clients, scheme));
     }
 
-    public async Task<CredentialCheck> ValidateAsync(string token, CancellationToken cancellationToken)
+    public ValueTask<CredentialCheck> ValidateAsync(string token, CancellationToken cancellationToken)
+    {
+        var now = _scheme.Time.GetUtcNow();
+        if (_verified.TryGetValue(token, out var verified) && now < verified.Until)
+        {
+            if (now < verified.Credential.ExpiresAt + _scheme.Options.ClockSkew)
+            {
+                _metrics.JwtValidated("accepted");
+                return ValueTask.FromResult<CredentialCheck>(verified.Credential);
+            }
+
+            _verified.TryRemove(token, out _);
+            _metrics.JwtValidated("expired");
+            return ValueTask.FromResult<CredentialCheck>(Refusal.Expired);
+        }
+
+        return new(VerifyAsync(token, now, cancellationToken));
+    }
+
+    private async Task<CredentialCheck> VerifyAsync(string token, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var jwt = _jwt.Value;
         var configuration = await ConfigurationAsync(jwt, cancellationToken);
@@ -69,6 +102,12 @@ internal sealed class LocalJwtValidator
             return expired ? Refusal.Expired : Refusal.Invalid;
         }
 
+        if (_verified.Count >= MaxVerified)
+        {
+            _verified.Clear();
+        }
+
+        _verified[token] = (credential, now + VerifiedTtl);
         _metrics.JwtValidated("accepted");
         return credential;
     }
