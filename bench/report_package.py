@@ -5,7 +5,7 @@ import os
 import platform
 import sys
 
-from report import load, ratio
+from report import load, print_table, ratio
 
 
 def main():
@@ -43,17 +43,17 @@ def main():
         None if around_keys is None else f"p99 {around_keys['p99_ms']:.2f} ms",
         ratio(None if keys is None else keys["p99_ms"], None if around_keys is None else around_keys["p99_ms"]), 1.5, "<=")
 
-    calls = None if keys is None or "calls" not in keys else keys["calls"]
-    per10k = None if calls is None else calls * 10000 / keys["requests"]
-    row("P2. calls to ServerlessAuth per 10,000 sample-API requests (API keys, steady state)",
-        None if calls is None else f"{calls} validate calls (counted by ServerlessAuth) in {keys['requests']} requests",
-        f"{meta.get('keys')} keys, cache TTL 5 s (server and package)", per10k, 100, "<=", "ratio column = calls per 10,000 requests")
-
     base_cpu = cpu(*bases)
     row("P1c. the sample process's CPU per request (API keys / JWT / without authentication)",
         None if cpu(keys) is None else f"API keys {cpu(keys):.1f} µs, JWT {cpu(jwt) or 0:.1f} µs",
         None if base_cpu is None else f"without authentication {base_cpu:.1f} µs (mean of the three windows)",
         ratio(base_cpu, cpu(keys)), None, "info", "ratio column = without ÷ with the package (API keys): the share of req/s left if CPU-bound")
+
+    calls = None if keys is None or "calls" not in keys else keys["calls"]
+    per10k = None if calls is None else calls * 10000 / keys["requests"]
+    row("P2. calls to ServerlessAuth per 10,000 sample-API requests (API keys, steady state)",
+        None if calls is None else f"{calls} validate calls (counted by ServerlessAuth) in {keys['requests']} requests",
+        f"{meta.get('keys')} keys, cache TTL 5 s (server and package)", per10k, 100, "<=", "ratio column = calls per 10,000 requests")
 
     jwt_calls = None if jwt is None else jwt.get("serverRequests")
     row("P3. JWT requests: requests to ServerlessAuth after the first JWKS fetch", None if jwt is None else f"{jwt_calls} in {jwt['requests']} requests",
@@ -75,21 +75,7 @@ def main():
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
 
-    print()
-    print(f"ServerlessAuth.AspNetCore benchmark, {result['date']}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    print()
-    print("| scenario | measured | baseline | ratio | goal | met? |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        value = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        met = "" if r["met"] is None else ("yes" if r["met"] else "**NO**")
-        print(f"| {r['scenario']} | {r['measured'] or 'not measured'} | {r['baseline']} | {value} | {r['goal']} | {met} |")
-    print()
-    for r in rows:
-        if r["note"]:
-            print(f"- {r['scenario']}: {r['note']}")
-    print(f"\nwritten: {out}")
-
+    print_table(f"ServerlessAuth.AspNetCore benchmark, {result['date']}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", rows, out)
 
 if __name__ == "__main__":
     main()

@@ -49,7 +49,7 @@ public sealed class ApiKeyBoundsTests : IAsyncLifetime
 
         // ServerlessAuth has charged all 50 (and now this one).
         using var direct = await _server.ClientWith(key).PostAsync("/api/v1/validate", null);
-        Assert.Equal($"\"hour\";r={1000 - 51};t=2396", Header(direct, "RateLimit"));
+        Assert.Equal($"\"hour\";r={1000 - 51};t=2396", ResponseHeader.Of(direct, "RateLimit"));
 
         await _server.Get<UsageRecorder>().FlushAsync(default);
         var usage = await TestApp.SendOkAsync(_server.Admin(), HttpMethod.Get, $"/api/v1/tenants/{tenant}/logs?type=usage.daily&credentialId={keyId}");
@@ -83,9 +83,9 @@ public sealed class ApiKeyBoundsTests : IAsyncLifetime
         using (refused)
         {
             await Problem.AssertAsync(refused!, HttpStatusCode.TooManyRequests, ProblemCodes.RateLimited);
-            Assert.Equal("2400", Header(refused!, "Retry-After"));
-            Assert.Equal($"\"hour\";q={Limit};w=3600", Header(refused!, "RateLimit-Policy"));
-            Assert.Equal("\"hour\";r=0;t=2400", Header(refused!, "RateLimit"));
+            Assert.Equal("2400", ResponseHeader.Of(refused!, "Retry-After"));
+            Assert.Equal($"\"hour\";q={Limit};w=3600", ResponseHeader.Of(refused!, "RateLimit-Policy"));
+            Assert.Equal("\"hour\";r=0;t=2400", ResponseHeader.Of(refused!, "RateLimit"));
         }
 
         // Refused from memory until the entry expires (the shorter of Retry-After and the TTL): no call.
@@ -171,7 +171,4 @@ public sealed class ApiKeyBoundsTests : IAsyncLifetime
             await Task.Delay(20);
         }
     }
-
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
 }

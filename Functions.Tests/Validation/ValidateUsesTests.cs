@@ -30,15 +30,15 @@ public sealed class ValidateUsesTests : IAsyncLifetime
 
         using var four = await ValidateAsync(_app, key, 4);
         Assert.Equal(HttpStatusCode.OK, four.StatusCode);
-        Assert.Equal("\"hour\";r=6;t=2400", Header(four, "RateLimit"));
+        Assert.Equal("\"hour\";r=6;t=2400", ResponseHeader.Of(four, "RateLimit"));
 
         using var six = await ValidateAsync(_app, key, 6);
         Assert.Equal(HttpStatusCode.OK, six.StatusCode);
-        Assert.Equal("\"hour\";r=0;t=2400", Header(six, "RateLimit"));
+        Assert.Equal("\"hour\";r=0;t=2400", ResponseHeader.Of(six, "RateLimit"));
 
         using var one = await ValidateAsync(_app, key, null);
         await Problem.AssertAsync(one, HttpStatusCode.TooManyRequests, ProblemCodes.RateLimited);
-        Assert.Equal("2400", Header(one, "Retry-After"));
+        Assert.Equal("2400", ResponseHeader.Of(one, "Retry-After"));
     }
 
     [Fact]
@@ -47,12 +47,12 @@ public sealed class ValidateUsesTests : IAsyncLifetime
         var (_, key, _) = await SeedAsync(_app, limit: 10);
 
         using var eight = await ValidateAsync(_app, key, 8);
-        Assert.Equal("\"hour\";r=2;t=2400", Header(eight, "RateLimit"));
+        Assert.Equal("\"hour\";r=2;t=2400", ResponseHeader.Of(eight, "RateLimit"));
 
         // Five uses already happened where only two were left: the two are spent, the answer is 429.
         using var five = await ValidateAsync(_app, key, 5);
         await Problem.AssertAsync(five, HttpStatusCode.TooManyRequests, ProblemCodes.RateLimited);
-        Assert.Equal("\"hour\";r=0;t=2400", Header(five, "RateLimit"));
+        Assert.Equal("\"hour\";r=0;t=2400", ResponseHeader.Of(five, "RateLimit"));
 
         using var one = await ValidateAsync(_app, key, 1);
         await Problem.AssertAsync(one, HttpStatusCode.TooManyRequests, ProblemCodes.RateLimited);
@@ -71,7 +71,7 @@ public sealed class ValidateUsesTests : IAsyncLifetime
         using var counter = new StorageRequestCounter(_app.Services);
         using var big = await ValidateAsync(_app, key, 500);
         Assert.Equal(HttpStatusCode.OK, big.StatusCode);
-        Assert.Equal("\"hour\";r=500;t=2400", Header(big, "RateLimit"));
+        Assert.Equal("\"hour\";r=500;t=2400", ResponseHeader.Of(big, "RateLimit"));
 
         // The key and its counter read once; one claim of the 500 uses (not 500 claims of a tenth of what is left).
         Assert.Equal(2, counter.Reads);
@@ -116,7 +116,7 @@ public sealed class ValidateUsesTests : IAsyncLifetime
 
         Assert.Equal(before, await _app.SnapshotAsync());
         using var first = await ValidateAsync(_app, key, null);
-        Assert.Equal("\"hour\";r=9;t=2400", Header(first, "RateLimit"));
+        Assert.Equal("\"hour\";r=9;t=2400", ResponseHeader.Of(first, "RateLimit"));
     }
 
     [Fact]
@@ -157,7 +157,4 @@ public sealed class ValidateUsesTests : IAsyncLifetime
             ? await client.PostAsync("/api/v1/validate", null)
             : await client.PostAsJsonAsync("/api/v1/validate", new { uses });
     }
-
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
 }
