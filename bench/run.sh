@@ -196,6 +196,7 @@ PY
   run_sample sample-noauth-2 "$noauth_base" "$noauth_pid"
   run_sample sample-jwt "$auth_base" "$auth_pid" BENCH_AUTH="Bearer $jwt"
   run_sample sample-noauth-3 "$noauth_base" "$noauth_pid"
+  run_sample sample-onekey "$auth_base" "$auth_pid" BENCH_AUTH="Bearer $warm"  # the package's path without 100 distinct headers
 
   # Revocation across two processes: a fresh key, accepted once (now in the sample's cache), revoked on the host; then
   # the sample is asked every 100 ms until it refuses it.
