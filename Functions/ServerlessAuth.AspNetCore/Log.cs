@@ -24,7 +24,8 @@ internal static partial class Log
     [LoggerMessage(5004, LogLevel.Debug, "Calls to ServerlessAuth are paused by the circuit breaker; the request is answered 503")]
     public static partial void CircuitOpen(ILogger logger);
 
-    [LoggerMessage(5005, LogLevel.Information, "{Uses} uses answered from memory could not be reported; they are kept for the next call")]
+    // Debug: during an outage every entry in use fails once per interval; the failures themselves are logged (5002).
+    [LoggerMessage(5005, LogLevel.Debug, "{Uses} uses answered from memory could not be reported; they are kept for the next call")]
     public static partial void UsesKept(ILogger logger, long uses);
 
     [LoggerMessage(5006, LogLevel.Information, "A credential's rate limit is exhausted; it is answered 429 from memory until {Until}")]
