@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Http;
 using ServerlessAuth.Tenants;
