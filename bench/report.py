@@ -31,6 +31,25 @@ def parse_time(s):
     return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
+def print_table(title, rows, out):
+    """The Markdown table of the scenarios (as README.md and bench/README.md show it), their notes, and where it was written."""
+    print()
+    print(title)
+    print()
+    print("| scenario | measured | baseline | ratio | goal | met? |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        value = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        met = "" if r["met"] is None else ("yes" if r["met"] else "**NO**")
+        measured = r["measured"] if r["measured"] is not None else "not measured"
+        print(f"| {r['scenario']} | {measured} | {r['baseline']} | {value} | {r['goal']} | {met} |")
+    print()
+    for r in rows:
+        if r["note"]:
+            print(f"- {r['scenario']}: {r['note']}")
+    print(f"\nwritten: {out}")
+
+
 def main():
     work, out = sys.argv[1], sys.argv[2]
     meta = dict(a.split("=", 1) for a in sys.argv[4:]) if len(sys.argv) > 3 and sys.argv[3] == "--meta" else {}
@@ -195,21 +214,8 @@ def main():
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
 
-    print()
-    print(f"ServerlessAuth benchmark, {result['date']}, {os.cpu_count()} cores; {result['seed']}")
-    print()
-    print("| scenario | measured | baseline | ratio | goal | met? |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        value = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        met = "" if r["met"] is None else ("yes" if r["met"] else "**NO**")
-        measured = r["measured"] if r["measured"] is not None else "not measured"
-        print(f"| {r['scenario']} | {measured} | {r['baseline']} | {value} | {r['goal']} | {met} |")
-    print()
-    for r in rows:
-        if r["note"]:
-            print(f"- {r['scenario']}: {r['note']}")
-    print(f"\nwritten: {out}")
+    print_table(f"ServerlessAuth benchmark, {result['date']}, {os.cpu_count()} cores; {result['seed']}", rows, out)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -7,12 +7,14 @@
 # Knobs (environment): BENCH_TENANTS (300), BENCH_KEYS_PER_TENANT (10), BENCH_DURATION (10 s per scenario),
 # BENCH_WARMUP (3 s), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_LIFECYCLE_STORED (100000), BENCH_LIFECYCLE_DUE (1000),
 # BENCH_JIT_ROUNDS (5, the most JIT warm-up rounds), BENCH_PROFILE (warm, bad, jwt or noop: profile that scenario
-# instead; cost: per-request CPU and allocations only, BENCH_COST_ROUNDS (2) rounds; see below).
+# instead; cost: per-request CPU and allocations only, BENCH_COST_ROUNDS (2) rounds; package: ServerlessAuth.AspNetCore
+# in the sample API instead, 10 tenants x 10 keys by default; see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tenants=${BENCH_TENANTS:-300}
 keys_per_tenant=${BENCH_KEYS_PER_TENANT:-10}
+[ "${BENCH_PROFILE:-}" = package ] && tenants=${BENCH_TENANTS:-10}
 duration=${BENCH_DURATION:-10}
 warmup=${BENCH_WARMUP:-3}
 connections=${BENCH_CONNECTIONS:-16}
@@ -32,10 +34,12 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 azurite_pid=""
 host_pid=""
+sample_pids=()
 stop_host() {
   if [ -n "$host_pid" ]; then kill -- "-$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; host_pid=""; fi
 }
 cleanup() {
+  for pid in "${sample_pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   stop_host
   if [ -n "$azurite_pid" ]; then kill -- "-$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; fi
 }
@@ -44,6 +48,9 @@ trap cleanup EXIT INT TERM
 log "building (Release)"
 dotnet build -c Release -nologo -v q Functions/ServerlessAuth.Web/ServerlessAuth.Web.csproj >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 dotnet build -c Release -nologo -v q bench/ServerlessAuth.Bench/ServerlessAuth.Bench.csproj >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+if [ "${BENCH_PROFILE:-}" = package ]; then
+  dotnet build -c Release -nologo -v q samples/ContactsApi/ContactsApi.csproj >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+fi
 bench_tool() { dotnet bench/ServerlessAuth.Bench/bin/Release/net10.0/ServerlessAuth.Bench.dll "$@"; }
 
 azurite_port=$(free_port)
@@ -126,13 +133,93 @@ run_wrk_counted() {
 # The per-address failure throttle is off on host 1: scenario 3 sends every bad key from one address, and with the
 # throttle on (60 failures a minute) all but the first 60 would be 429s from the throttle, not 401s from the
 # checksum. A curl after the scenario checks that a bad key still gets 401.
-start_host host1 ServerlessAuth__RateLimiting__FailureLimit=0
+# In package mode every tenant gets the highest hourly limit, so that no budget caps the sample API's load.
+host1_env=(ServerlessAuth__RateLimiting__FailureLimit=0)
+[ "${BENCH_PROFILE:-}" = package ] && host1_env+=(ServerlessAuth__TenantDefaults__RateLimitPerHour=1000000)
+start_host host1 "${host1_env[@]}"
 log "seeding over HTTP: $tenants tenants x $keys_per_tenant keys"
 bench_tool seed "$base" "$admin_key" "$work" "$tenants" "$keys_per_tenant" | tee "$work/seed.txt"
 seeded_writes=$(counters | python3 -c 'import json,sys; print(json.load(sys.stdin)["write"])')
 [ "$seeded_writes" -gt 0 ] || { echo "storage counter reads zero after seeding: counter not wired" >&2; exit 1; }
 
 warm=$(cat "$work/warm-key.txt"); usage_key=$(cat "$work/usage-key.txt"); bad=$(cat "$work/bad-key.txt"); jwt=$(cat "$work/jwt.txt")
+
+# ---- BENCH_PROFILE=package: ServerlessAuth.AspNetCore in samples/ContactsApi ------------------------------------------
+# Two more processes: the sample API with the package (Authority = this host) and the same API without authentication,
+# its baseline. wrk GETs /contacts on each in turn (the seeded keys in turn, or the JWT), the no-authentication windows
+# right before and after each scenario. The host counts what each window cost it (GET /bench/requests: requests served
+# and validations), then a revoked key is timed until the sample refuses it. Table: bench/results/package.json.
+if [ "${BENCH_PROFILE:-}" = package ]; then
+  start_sample() { # start_sample <label> [VAR=value…]: the sample in its own process group; sets sample_base
+    local label=$1; shift
+    local port; port=$(free_port)
+    sample_base="http://127.0.0.1:$port"
+    setsid env ASPNETCORE_ENVIRONMENT=Production "$@" dotnet samples/ContactsApi/bin/Release/net10.0/ContactsApi.dll --urls "$sample_base" >"$work/$label.log" 2>&1 &
+    sample_pids+=($!)
+    for _ in $(seq 1 120); do
+      if curl -sf "$sample_base/health" >/dev/null 2>&1; then break; fi
+      kill -0 "${sample_pids[-1]}" 2>/dev/null || { cat "$work/$label.log"; echo "sample exited" >&2; exit 1; }
+      sleep 0.5
+    done
+    log "$label up at $sample_base"
+  }
+  # run_sample <name> <url> <pid> [VAR=value…]: warm-up, then the measured window; around it the host's totals and the
+  # sample process's CPU time (utime + stime), for its CPU per request, which depends less on the machine's load than req/s.
+  run_sample() {
+    local name=$1 url=$2 pid=$3; shift 3
+    env BENCH_METHOD=GET "$@" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$url/contacts" >/dev/null
+    curl -sf "$base/bench/requests" >"$work/$name.before"; awk '{print $14+$15}' "/proc/$pid/stat" >"$work/$name.cpu.before"
+    env BENCH_METHOD=GET "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/wrk/post.lua "$url/contacts" >"$work/$name.wrk"
+    curl -sf "$base/bench/requests" >"$work/$name.after"; awk '{print $14+$15}' "/proc/$pid/stat" >"$work/$name.cpu.after"
+    python3 - "$work/$name" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+w = json.loads(open(sys.argv[1] + ".wrk").read().split("BENCH ", 1)[1].splitlines()[0])
+b, a = (json.load(open(sys.argv[1] + s)) for s in (".before", ".after"))
+ticks = int(open(sys.argv[1] + ".cpu.after").read()) - int(open(sys.argv[1] + ".cpu.before").read())
+w["calls"], w["serverRequests"] = a["validations"] - b["validations"], a["requests"] - b["requests"]
+w["sampleCpuUsPerRequest"] = round(ticks / int(sys.argv[2]) * 1e6 / max(1, w["requests"]), 1)
+json.dump(w, open(sys.argv[1] + ".json", "w"))
+PY
+    log "$name: $(cat "$work/$name.json")"
+  }
+  start_sample sample-auth Authority="$base" Authentication__Schemes__ServerlessAuth__RequireHttpsMetadata=false
+  auth_base=$sample_base auth_pid=${sample_pids[-1]}
+  start_sample sample-noauth Benchmark__NoAuthentication=true
+  noauth_base=$sample_base noauth_pid=${sample_pids[-1]}
+  for _ in 1 2 3; do  # JIT warm-up of both processes (and the sample's JWKS fetch)
+    BENCH_METHOD=GET wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$noauth_base/contacts" >/dev/null
+    BENCH_METHOD=GET BENCH_KEYS_FILE="$work/keys.txt" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$auth_base/contacts" >/dev/null
+    BENCH_METHOD=GET BENCH_AUTH="Bearer $jwt" wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/wrk/post.lua "$auth_base/contacts" >/dev/null
+  done
+  run_sample sample-noauth-1 "$noauth_base" "$noauth_pid"
+  run_sample sample-keys "$auth_base" "$auth_pid" BENCH_KEYS_FILE="$work/keys.txt"
+  run_sample sample-noauth-2 "$noauth_base" "$noauth_pid"
+  run_sample sample-jwt "$auth_base" "$auth_pid" BENCH_AUTH="Bearer $jwt"
+  run_sample sample-noauth-3 "$noauth_base" "$noauth_pid"
+  run_sample sample-onekey "$auth_base" "$auth_pid" BENCH_AUTH="Bearer $warm"  # the package's path without 100 distinct headers
+
+  # Revocation across two processes: a fresh key, accepted once (now in the sample's cache), revoked on the host; then
+  # the sample is asked every 100 ms until it refuses it.
+  issued=$(curl -sf -X POST "$base/api/v1/tenants/bench-main/keys" -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
+    -d '{"operatorId":"owner","name":"revocation","scopes":["contacts:read"]}')
+  revoke_key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])' <<<"$issued")
+  revoke_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$issued")
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$auth_base/contacts" -H "Authorization: Bearer $revoke_key")
+  [ "$status" = 200 ] || { echo "the fresh key answered $status on the sample, not 200" >&2; exit 1; }
+  curl -sf -X DELETE "$base/api/v1/tenants/bench-main/keys/$revoke_id" -H "Authorization: Bearer $admin_key" >/dev/null
+  revoked_at=$(date +%s.%N); accepted=0
+  while status=$(curl -s -o /dev/null -w '%{http_code}' "$auth_base/contacts" -H "Authorization: Bearer $revoke_key"); [ "$status" = 200 ]; do
+    accepted=$((accepted + 1))
+    [ "$accepted" -lt 600 ] || break
+    sleep 0.1
+  done
+  python3 -c 'import json,sys; print(json.dumps({"seconds": float(sys.argv[2]) - float(sys.argv[1]), "accepted": int(sys.argv[3]), "finalStatus": int(sys.argv[4])}))' \
+    "$revoked_at" "$(date +%s.%N)" "$accepted" "$status" >"$work/revocation.json"
+  log "revocation: $(cat "$work/revocation.json")"
+  python3 bench/report_package.py "$work" "$out/package.json" --meta keys="$(wc -l <"$work/keys.txt")" duration="$duration" \
+    warmup="$warmup" connections="$connections" threads="$threads"
+  exit 0
+fi
 
 # JIT warm-up. Tiered compilation settles slowly on 2 busy cores: after seeding, the first 15 s of load compiled
 # 7-8k methods and the next 15 s about 900, on the background JIT thread, at the expense of whatever was being

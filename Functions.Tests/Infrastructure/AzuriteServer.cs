@@ -138,7 +138,8 @@ public sealed class AzuriteServer : IAsyncDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Interrupt(int pid, int signal);
 
-    private static int FreePort()
+    /// <summary>A loopback port free at this moment (for a host of a test that listens on the network).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

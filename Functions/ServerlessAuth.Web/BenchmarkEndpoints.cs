@@ -6,7 +6,9 @@ namespace ServerlessAuth.Web;
 /// Routes for <c>bench/run.sh</c> only, mapped when <c>ServerlessAuth:Benchmark:NoOp</c> is true (never by default):
 /// <c>POST /bench/noop</c>, the baseline of the benchmark's ratios (same host, same pipeline, no work), and
 /// <c>GET /bench/storage-requests</c>, the running totals of the <c>serverlessauth.storage.requests</c> counter, and
-/// <c>GET /bench/process</c>, the process's CPU time, allocated bytes, collection counts and JIT totals.
+/// <c>GET /bench/process</c>, the process's CPU time, allocated bytes, collection counts and JIT totals, and
+/// <c>GET /bench/requests</c>, the requests served (the <c>/bench</c> routes excepted) and the
+/// <c>serverlessauth.validations</c> total: what a resource server's calls cost this host (the package's benchmark).
 /// </summary>
 /// <remarks>
 /// The totals are read in-process rather than with <c>dotnet-counters</c> because the benchmark needs exact counts
@@ -19,6 +21,7 @@ internal static class BenchmarkEndpoints
     // run.sh checks that seeding produced writes before trusting the counter.
     private const string MeterName = "ServerlessAuth";
     private const string CounterName = "serverlessauth.storage.requests";
+    private const string ValidationsName = "serverlessauth.validations";
 
     public static void MapBenchmarkEndpoints(this WebApplication app)
     {
@@ -27,6 +30,22 @@ internal static class BenchmarkEndpoints
         app.MapPost("/bench/noop", () => TypedResults.Json(new Dictionary<string, string>()));
         app.MapGet("/bench/storage-requests", () => TypedResults.Json(totals.Snapshot()));
         app.MapGet("/bench/process", () => TypedResults.Json(ProcessTotals()));
+
+        long served = 0;
+        app.Use((context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/bench", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref served);
+            }
+
+            return next(context);
+        });
+        app.MapGet("/bench/requests", () => TypedResults.Json(new Dictionary<string, long>
+        {
+            ["requests"] = Interlocked.Read(ref served),
+            ["validations"] = totals.Validations,
+        }));
     }
 
     // The process's CPU time and managed allocations so far: run.sh reads them around a measured window and divides
@@ -50,12 +69,13 @@ internal static class BenchmarkEndpoints
         private long _read;
         private long _query;
         private long _write;
+        private long _validations;
 
         public StorageRequestTotals()
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == MeterName && instrument.Name == CounterName)
+                if (instrument.Meter.Name == MeterName && instrument.Name is CounterName or ValidationsName)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -63,6 +83,8 @@ internal static class BenchmarkEndpoints
             _listener.SetMeasurementEventCallback<long>(OnMeasurement);
             _listener.Start();
         }
+
+        public long Validations => Interlocked.Read(ref _validations);
 
         public Dictionary<string, long> Snapshot() => new()
         {
@@ -75,6 +97,12 @@ internal static class BenchmarkEndpoints
 
         private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
         {
+            if (instrument.Name == ValidationsName)
+            {
+                Interlocked.Add(ref _validations, value);
+                return;
+            }
+
             foreach (var tag in tags)
             {
                 if (tag.Key != "kind")

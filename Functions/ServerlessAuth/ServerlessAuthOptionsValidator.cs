@@ -31,12 +31,12 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
             errors.Add("ServerlessAuth:Storage:RequestTimeout must be positive.");
         }
 
-        if (!Marker().IsMatch(options.ApiKeys.Prefix))
+        if (!ApiKeys.ApiKeyText.IsMarker(options.ApiKeys.Prefix))
         {
             errors.Add("ServerlessAuth:ApiKeys:Prefix: 2 to 8 lowercase letters.");
         }
 
-        if (!Marker().IsMatch(options.ApiKeys.Environment))
+        if (!ApiKeys.ApiKeyText.IsMarker(options.ApiKeys.Environment))
         {
             errors.Add("ServerlessAuth:ApiKeys:Environment: 2 to 8 lowercase letters.");
         }
@@ -247,9 +247,6 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
 
     [GeneratedRegex("^([A-Za-z][A-Za-z0-9]{0,19})?$")]
     private static partial Regex TablePrefix();
-
-    [GeneratedRegex("^[a-z]{2,8}$")]
-    private static partial Regex Marker();
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Hex();

@@ -1,9 +1,10 @@
--- POST load for wrk, configured by environment variables (wrk's Lua has no other way to take arguments):
+-- POST (or BENCH_METHOD) load for wrk, configured by environment variables (wrk's Lua has no other way to take arguments):
+--   BENCH_METHOD      HTTP method (optional, default POST; the package scenarios GET the sample API)
 --   BENCH_AUTH        value of the Authorization header (optional)
 --   BENCH_KEYS_FILE   one API key per line: each request presents the next one as "Bearer <key>" (optional)
 --   BENCH_BODY        request body (optional), sent as application/json
 -- done() prints one line "BENCH {json}" with requests, rate, p50/p99 and error counts for run.sh to parse.
-wrk.method = "POST"
+wrk.method = os.getenv("BENCH_METHOD") or "POST"
 
 local auth = os.getenv("BENCH_AUTH")
 local keys_file = os.getenv("BENCH_KEYS_FILE")

@@ -1,7 +1,4 @@
-using System.IO.Hashing;
-using System.Text;
 using Microsoft.Extensions.Options;
-using ServerlessAuth.Security;
 using ServerlessAuth.Tenants;
 
 namespace ServerlessAuth.ApiKeys;
@@ -18,56 +15,24 @@ namespace ServerlessAuth.ApiKeys;
 /// </remarks>
 internal sealed class ApiKeyFormat(IOptions<ServerlessAuthOptions> options)
 {
-    public const int RandomLength = 32;
-    public const int ChecksumLength = 6;
-
-    private readonly string _lead = $"{options.Value.ApiKeys.Prefix}_{options.Value.ApiKeys.Environment}_";
+    public const int RandomLength = ApiKeyText.RandomLength;
+    public const int ChecksumLength = ApiKeyText.ChecksumLength;
 
     /// <summary>The fixed start of every key of this deployment, e.g. <c>sa_live_</c>.</summary>
-    public string Lead => _lead;
+    public string Lead { get; } = ApiKeyText.Lead(options.Value.ApiKeys.Prefix, options.Value.ApiKeys.Environment);
 
-    public string Create(TenantId tenant)
-    {
-        var body = $"{_lead}{tenant.Value}_{Base62.Random(RandomLength)}";
-        return body + Checksum(body);
-    }
+    public string Create(TenantId tenant) => ApiKeyText.Create(Lead, tenant.Value);
 
     /// <summary>
-    /// Checks the shape and checksum of a presented key. Pure computation: no storage is touched for a key
-    /// that fails here.
+    /// Checks the shape and checksum of a presented key (<see cref="ApiKeyText.TryParse"/>). Pure computation: no
+    /// storage is touched for a key that fails here.
     /// </summary>
     public bool TryParse(string presented, out TenantId tenant)
     {
         tenant = default;
-        if (!presented.StartsWith(_lead, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var rest = presented.AsSpan(_lead.Length);
-        var separator = rest.LastIndexOf('_');
-        if (separator < 0 || rest.Length - separator - 1 != RandomLength + ChecksumLength)
-        {
-            return false;
-        }
-
-        var tail = rest[(separator + 1)..];
-        if (!Base62.IsBase62(tail) || !TenantId.TryParse(rest[..separator].ToString(), out tenant))
-        {
-            return false;
-        }
-
-        var body = presented.AsSpan(0, presented.Length - ChecksumLength);
-        return Checksum(body).AsSpan().SequenceEqual(presented.AsSpan(presented.Length - ChecksumLength));
+        return ApiKeyText.TryParse(presented, Lead, out var tenantId) && TenantId.TryParse(tenantId, out tenant);
     }
 
     /// <summary>The non-secret hint shown in listings: the deployment lead and the last four characters.</summary>
-    public string Hint(string key) => $"{_lead}…{key[^4..]}";
-
-    private static string Checksum(ReadOnlySpan<char> body)
-    {
-        Span<byte> bytes = stackalloc byte[Encoding.ASCII.GetMaxByteCount(body.Length)];
-        var count = Encoding.ASCII.GetBytes(body, bytes);
-        return Base62.Encode(Crc32.HashToUInt32(bytes[..count]), ChecksumLength);
-    }
+    public string Hint(string key) => $"{Lead}…{key[^4..]}";
 }

@@ -30,11 +30,15 @@ internal sealed class UsageRecorder(
 
     public int PendingCount => _pending.Count;
 
-    /// <summary>Records one successful validation of <paramref name="key"/> (as last read from storage).</summary>
-    public void RecordUse(ApiKey key, DateTimeOffset at)
+    /// <summary>
+    /// Records <paramref name="uses"/> uses of <paramref name="key"/> (as last read from storage) at <paramref name="at"/>:
+    /// one successful validation, or the uses it reported (<c>uses</c> of <c>validate</c>).
+    /// </summary>
+    public void RecordUse(ApiKey key, DateTimeOffset at, int uses = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(uses, 1);
         var pending = _pending.GetOrAdd((key.TenantId, key.Id), _ => new Pending(key));
-        pending.Add(at);
+        pending.Add(at, uses);
     }
 
     /// <summary>Writes what was recorded since the last flush; answers the number of keys written.</summary>
@@ -134,7 +138,7 @@ internal sealed class UsageRecorder(
         private long _dayNumber = -1;
         private string _day = "";
 
-        public void Add(DateTimeOffset at)
+        public void Add(DateTimeOffset at, int uses)
         {
             lock (_gate)
             {
@@ -145,7 +149,7 @@ internal sealed class UsageRecorder(
                     (_dayNumber, _day) = (dayNumber, DueStore.Day(at));
                 }
 
-                _counts[_day] = _counts.GetValueOrDefault(_day) + 1;
+                _counts[_day] = _counts.GetValueOrDefault(_day) + uses;
             }
         }
 

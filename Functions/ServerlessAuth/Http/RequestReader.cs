@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using ServerlessAuth.Security;
 
 namespace ServerlessAuth.Http;
 
@@ -58,7 +59,7 @@ internal static class RequestReader
             }
 
             var token = value[scheme.Length..];
-            return IsToken68(token)
+            return Token68.IsValid(token)
                 ? (token, null)
                 : (null, ApiProblem.BadBearerRequest("The Bearer credential is empty or has characters a credential cannot have.").WithField("Authorization"));
         }
@@ -71,7 +72,7 @@ internal static class RequestReader
                 return (null, ApiProblem.HeaderTooLarge("x-api-key"));
             }
 
-            return IsToken68(value)
+            return Token68.IsValid(value)
                 ? (value, null)
                 : (null, ApiProblem.BadBearerRequest("The x-api-key header is empty or has characters a credential cannot have.").WithField("x-api-key"));
         }
@@ -174,28 +175,4 @@ internal static class RequestReader
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
         && (media.Charset.Length == 0 || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>RFC 6750 b64token: letters, digits and <c>-._~+/</c>, then optional <c>=</c> padding.</summary>
-    private static bool IsToken68(string value)
-    {
-        if (value.Length == 0 || value[0] == '=')
-        {
-            return false;
-        }
-
-        var padding = false;
-        foreach (var c in value)
-        {
-            if (c == '=')
-            {
-                padding = true;
-            }
-            else if (padding || !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or '+' or '/'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -56,6 +56,12 @@ public static class ServerlessAuthEndpoints
                 return scopesProblem;
             }
 
+            var uses = body?.Uses ?? 1;
+            if (uses is < 1 or > ValidateRequest.MaxUses)
+            {
+                return ApiProblem.InvalidRequest($"uses must be a whole number from 1 to {ValidateRequest.MaxUses}.", "uses");
+            }
+
             if (credential is null)
             {
                 return ApiProblem.MissingCredential();
@@ -63,7 +69,7 @@ public static class ServerlessAuthEndpoints
 
             var required = fromQuery.Union(fromBody!);
             var client = new ClientAddress(request.HttpContext.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"].ToString());
-            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, client, ct);
+            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, uses, client, ct);
         });
 
     /// <summary><c>POST /api/v1/tenants</c>.</summary>

@@ -39,25 +39,35 @@ internal sealed class CredentialRateLimiter(
     private readonly ConcurrentDictionary<string, CredentialWindow> _windows = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Counts one use of a validated credential against its limit: the key's own <c>rateLimitPerHour</c>, else its
-    /// tenant's. Null when rate limiting is switched off.
+    /// Counts <paramref name="uses"/> uses of a validated credential against its limit: the key's own
+    /// <c>rateLimitPerHour</c>, else its tenant's. Null when rate limiting is switched off.
     /// </summary>
-    public ValueTask<RateLimitDecision?> AcquireAsync(CredentialPrincipal principal, CancellationToken cancellationToken)
+    public ValueTask<RateLimitDecision?> AcquireAsync(CredentialPrincipal principal, int uses, CancellationToken cancellationToken)
     {
         // A key's budget is its own; an app's is shared by all its tokens (keyed by the app, not the jti), or every
         // fresh token would bring a fresh budget.
         var key = new RateLimitKey(principal.Tenant.Id, principal.ApiKey is null ? "app:" + principal.Subject : principal.CredentialId);
         var limit = principal.ApiKey?.RateLimitPerHour ?? principal.Tenant.RateLimitPerHour;
-        return AcquireAsync(key, limit, principal.ApiKey?.Hint, cancellationToken);
+        return AcquireAsync(key, limit, uses, principal.ApiKey?.Hint, cancellationToken);
     }
 
     /// <summary>
     /// Counts one use of <paramref name="key"/> against <paramref name="limit"/> uses per hour (for callers other than
     /// <c>validate</c>, such as the token endpoint). Usually answered from memory. Null when rate limiting is off.
     /// </summary>
-    public ValueTask<RateLimitDecision?> AcquireAsync(RateLimitKey key, int limit, string? hint, CancellationToken cancellationToken)
+    public ValueTask<RateLimitDecision?> AcquireAsync(RateLimitKey key, int limit, string? hint, CancellationToken cancellationToken) =>
+        AcquireAsync(key, limit, 1, hint, cancellationToken);
+
+    /// <summary>
+    /// Counts <paramref name="uses"/> uses of <paramref name="key"/> against <paramref name="limit"/> uses per hour.
+    /// Admitted when all of them fit in the window's budget. When fewer are left, the uses that are left are spent and
+    /// the answer is refused: the uses reported already happened (a resource server answered them from its cache), so
+    /// they exhaust the budget rather than leave it for later requests; and no more than the limit is ever counted.
+    /// </summary>
+    public ValueTask<RateLimitDecision?> AcquireAsync(RateLimitKey key, int limit, int uses, string? hint, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(uses, 1);
         if (!_options.Enabled)
         {
             return ValueTask.FromResult<RateLimitDecision?>(null);
@@ -65,16 +75,17 @@ internal sealed class CredentialRateLimiter(
 
         var now = time.GetUtcNow();
         var state = GetWindow(key, now);
+        long needed = uses;
         lock (state.Sync)
         {
             state.Roll(WindowStartOf(now), limit);
-            if (state.TryTake(now, out var decision))
+            if (state.TryTake(now, ref needed, out var decision))
             {
                 return ValueTask.FromResult<RateLimitDecision?>(Counted(decision, key, hint));
             }
         }
 
-        return ClaimThenTakeAsync(key, state, limit, hint, cancellationToken);
+        return ClaimThenTakeAsync(key, state, limit, needed, hint, cancellationToken);
     }
 
     /// <summary>
@@ -91,8 +102,9 @@ internal sealed class CredentialRateLimiter(
     public static DateTimeOffset WindowStartOf(DateTimeOffset now) =>
         new(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero);
 
+    /// <summary>Claims slices until <paramref name="needed"/> more uses are taken, or the window is found exhausted.</summary>
     private async ValueTask<RateLimitDecision?> ClaimThenTakeAsync(
-        RateLimitKey key, CredentialWindow state, int limit, string? hint, CancellationToken cancellationToken)
+        RateLimitKey key, CredentialWindow state, int limit, long needed, string? hint, CancellationToken cancellationToken)
     {
         // One claim at a time per credential and instance: requests arriving meanwhile wait and spend its slice.
         await state.Gate.WaitAsync(cancellationToken);
@@ -107,7 +119,7 @@ internal sealed class CredentialRateLimiter(
                 lock (state.Sync)
                 {
                     state.Roll(WindowStartOf(now), limit);
-                    if (state.TryTake(now, out var decision))
+                    if (state.TryTake(now, ref needed, out var decision))
                     {
                         return Counted(decision, key, hint);
                     }
@@ -121,7 +133,7 @@ internal sealed class CredentialRateLimiter(
                     throw new ServiceUnavailableException("The rate-limit counter is too contended to claim from.");
                 }
 
-                var claim = await ClaimAsync(key, known, windowStart, limit, cancellationToken);
+                var claim = await ClaimAsync(key, known, windowStart, limit, needed, cancellationToken);
                 lock (state.Sync)
                 {
                     if (state.Apply(claim, generation))
@@ -139,14 +151,15 @@ internal sealed class CredentialRateLimiter(
 
     /// <summary>
     /// One attempt to reserve a slice of the window's budget in the shared counter: a point read unless the counter's
-    /// last known state (and ETag) is at hand, then one conditional write. No write once the budget is all claimed.
+    /// last known state (and ETag) is at hand, then one conditional write. No write once the budget is all claimed. The
+    /// slice covers at least the <paramref name="needed"/> uses of the request waiting for it, as far as the budget goes.
     /// </summary>
-    private async Task<Claim> ClaimAsync(RateLimitKey key, RateLimitCounter? known, DateTimeOffset windowStart, int limit, CancellationToken cancellationToken)
+    private async Task<Claim> ClaimAsync(RateLimitKey key, RateLimitCounter? known, DateTimeOffset windowStart, int limit, long needed, CancellationToken cancellationToken)
     {
         var current = known ?? await store.GetAsync(key, cancellationToken);
         if (current is null)
         {
-            var first = new RateLimitCounter { Key = key, WindowStart = windowStart, Claimed = SliceOf(limit, 0), Limit = limit };
+            var first = new RateLimitCounter { Key = key, WindowStart = windowStart, Claimed = SliceOf(limit, 0, needed), Limit = limit };
             var (added, etag) = await store.AddAsync(first, cancellationToken);
             return added == WriteOutcome.Done ? new Claim(first with { ETag = etag }, first.Claimed) : Claim.Retry;
         }
@@ -159,7 +172,7 @@ internal sealed class CredentialRateLimiter(
             return new Claim(counter, 0);
         }
 
-        var slice = SliceOf(limit, counter.Claimed);
+        var slice = SliceOf(limit, counter.Claimed, needed);
         var next = counter with { Claimed = counter.Claimed + slice, Limit = limit };
         var (replaced, newEtag) = await store.ReplaceAsync(next, cancellationToken);
         if (replaced != WriteOutcome.Done)
@@ -171,12 +184,15 @@ internal sealed class CredentialRateLimiter(
         return new Claim(next with { ETag = newEtag }, slice);
     }
 
-    /// <summary>max(1, ⌈fraction × remaining⌉), in integers so that slice sizes never depend on rounding noise.</summary>
-    private long SliceOf(int limit, long claimed)
+    /// <summary>
+    /// max(1, ⌈fraction × remaining⌉, <paramref name="needed"/>), never more than what remains (so the claims of a window
+    /// never add up to more than the limit), in integers so that slice sizes never depend on rounding noise.
+    /// </summary>
+    private long SliceOf(int limit, long claimed, long needed)
     {
         var remaining = limit - claimed;
         var slice = ((remaining * _claimPerMillion) + 999_999) / 1_000_000;
-        return Math.Clamp(slice, 1, remaining);
+        return Math.Clamp(Math.Max(slice, needed), 1, remaining);
     }
 
     private RateLimitDecision? Counted(RateLimitDecision decision, RateLimitKey key, string? hint)
@@ -274,16 +290,19 @@ internal sealed class CredentialRateLimiter(
             Generation++;
         }
 
-        /// <summary>Answers from memory: admitted from the slice, or refused because the window is exhausted.</summary>
-        public bool TryTake(DateTimeOffset now, out RateLimitDecision decision)
+        /// <summary>
+        /// Takes what it can of <paramref name="needed"/> uses from the local slice and answers from memory when that is
+        /// all of them (admitted) or when the window is exhausted (refused, whatever was taken staying spent). False when
+        /// uses are still needed and a claim may bring them.
+        /// </summary>
+        public bool TryTake(DateTimeOffset now, ref long needed, out RateLimitDecision decision)
         {
-            if (_exhausted || _local > 0)
+            var taken = Math.Min(_local, needed);
+            _local -= taken;
+            needed -= taken;
+            if (_exhausted || needed == 0)
             {
-                var admitted = !_exhausted;
-                if (admitted)
-                {
-                    _local--;
-                }
+                var admitted = needed == 0;
 
                 // What is left as this instance sees it: the unclaimed budget plus its own unspent slice.
                 var remaining = admitted ? _limit - _claimed + _local : 0;

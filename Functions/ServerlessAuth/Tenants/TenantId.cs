@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.RegularExpressions;
+using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Security;
 
 namespace ServerlessAuth.Tenants;
@@ -7,9 +7,9 @@ namespace ServerlessAuth.Tenants;
 /// <summary>
 /// A tenant id: 3 to 32 characters of lowercase letters, digits and inner hyphens (<c>acme-prod</c>).
 /// Chosen by the provider (to match its workspace ids) or generated. It appears inside API keys, so it has
-/// no underscore, the key's separator.
+/// no underscore, the key's separator (the format is <see cref="ApiKeyText.IsTenantId"/>, shared with the package).
 /// </summary>
-public readonly partial record struct TenantId
+public readonly record struct TenantId
 {
     private TenantId(string value) => Value = value;
 
@@ -19,7 +19,7 @@ public readonly partial record struct TenantId
     /// <summary>Parses an id, refusing anything outside the format before it reaches storage.</summary>
     public static bool TryParse([NotNullWhen(true)] string? value, out TenantId id)
     {
-        id = value is not null && Format().IsMatch(value) ? new TenantId(value) : default;
+        id = ApiKeyText.IsTenantId(value) ? new TenantId(value) : default;
         return id.Value is not null;
     }
 
@@ -31,7 +31,4 @@ public readonly partial record struct TenantId
 
     /// <inheritdoc />
     public override string ToString() => Value;
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$", RegexOptions.CultureInvariant)]
-    private static partial Regex Format();
 }

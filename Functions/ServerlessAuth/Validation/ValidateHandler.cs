@@ -8,12 +8,13 @@ namespace ServerlessAuth.Validation;
 
 /// <summary>
 /// <c>POST /api/v1/validate</c>: is the presented credential good, and does it carry the required scopes. A good one
-/// counts as one use against its hourly limit; a failed one counts against its client's failure budget.
+/// counts as its request's <c>uses</c> (default 1) against its hourly limit and in its usage counts; a failed one counts
+/// against its client's failure budget.
 /// </summary>
 internal sealed class ValidateHandler(CredentialValidator validator, CredentialRateLimiter limiter, FailureThrottle failures, UsageRecorder usage, AuditEventCounter auditCounter, ServerlessAuthTelemetry telemetry, TimeProvider time)
 {
     public async ValueTask<Results<RateLimitHeadersResult<JsonOk<ValidationResponse>>, ApiProblem>> ValidateAsync(
-        string credential, IReadOnlySet<string> requiredScopes, ClientAddress client, CancellationToken cancellationToken)
+        string credential, IReadOnlySet<string> requiredScopes, int uses, ClientAddress client, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var outcome = await validator.ValidateAsync(credential, requiredScopes, cancellationToken);
@@ -34,7 +35,7 @@ internal sealed class ValidateHandler(CredentialValidator validator, CredentialR
         }
 
         // Only a validation that succeeds is a use: a 403 (scope, API access) does not spend the budget.
-        var budget = await limiter.AcquireAsync(principal, cancellationToken);
+        var budget = await limiter.AcquireAsync(principal, uses, cancellationToken);
         if (budget is { Admitted: false } refused)
         {
             auditCounter.Count(principal.Tenant.Id, principal.CredentialId, principal.ApiKey?.Hint, AuditEventTypes.RateLimited, $"limit {refused.Quota} per hour");
@@ -43,7 +44,7 @@ internal sealed class ValidateHandler(CredentialValidator validator, CredentialR
 
         if (principal.ApiKey is { } key)
         {
-            usage.RecordUse(key, time.GetUtcNow());
+            usage.RecordUse(key, time.GetUtcNow(), uses);
         }
 
         var response = new ValidationResponse

@@ -3,8 +3,19 @@ namespace ServerlessAuth.Validation;
 /// <summary>Optional body of <c>POST /api/v1/validate</c>.</summary>
 public sealed class ValidateRequest
 {
+    /// <summary>The most uses one validation may charge (<see cref="Uses"/>).</summary>
+    public const int MaxUses = 10_000;
+
     /// <summary>Scopes the caller's operation needs; all must be present.</summary>
     public IReadOnlyList<string>? RequiredScopes { get; init; }
+
+    /// <summary>
+    /// How many uses this validation charges to the credential's hourly budget and usage counts: 1 to
+    /// <see cref="MaxUses"/>, default 1. A resource server that answers repeated requests from a cache of its own
+    /// (ServerlessAuth.AspNetCore) reports the requests it admitted that way here. When fewer uses than this are left,
+    /// what is left is spent and the answer is 429.
+    /// </summary>
+    public int? Uses { get; init; }
 }
 
 /// <summary>Answer of <c>POST /api/v1/validate</c> for a good credential.</summary>
