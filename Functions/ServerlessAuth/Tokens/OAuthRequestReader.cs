@@ -21,6 +21,9 @@ internal static class OAuthRequestReader
 {
     private static readonly string[] SecretQueryNames = ["client_secret", "token", "access_token", "appSecret"];
 
+    /// <summary>The parameters these endpoints define: the only names an error may repeat back to the caller.</summary>
+    private static readonly string[] KnownParameters = ["grant_type", "scope", "client_id", "client_secret", "token", "token_type_hint"];
+
     public static bool IsForm(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
@@ -61,7 +64,8 @@ internal static class OAuthRequestReader
             if (values.Count != 1)
             {
                 // RFC 6749 §3.2: parameters MUST NOT be included more than once.
-                return (null, OAuthError.InvalidRequest($"The parameter '{Printable(name)}' is repeated."));
+                // A name the caller made up (an API key pasted as a name, a script) is never echoed.
+                return (null, OAuthError.InvalidRequest(KnownParameters.Contains(name, StringComparer.Ordinal) ? $"The parameter '{name}' is repeated." : "A parameter is repeated."));
             }
 
             form[name] = values[0] ?? "";
@@ -134,6 +138,4 @@ internal static class OAuthRequestReader
 
         return (new ClientCredentials(id, secret, ViaBasic: true), null);
     }
-
-    private static string Printable(string value) => new([.. value.Take(32).Select(c => c is >= ' ' and <= '~' ? c : '?')]);
 }
