@@ -128,9 +128,10 @@ public sealed class JwtValidationHttpTests : IAsyncLifetime
 
         // Same header and claims, signed by a key that is not ours: a verifier must only trust its own ring.
         using var foreign = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var forged = new JsonWebTokenHandler().CreateToken(claims.ToJsonString(), new SigningCredentials(
+        // In the low-S encoding, so that the refusal is owed to the key alone.
+        var forged = ServerlessAuth.Tokens.LowS.Normalize(new JsonWebTokenHandler().CreateToken(claims.ToJsonString(), new SigningCredentials(
             new ECDsaSecurityKey(foreign) { KeyId = (string)AppTestData.Header(genuine)["kid"]! }, SecurityAlgorithms.EcdsaSha256),
-            new Dictionary<string, object> { ["typ"] = "at+jwt" });
+            new Dictionary<string, object> { ["typ"] = "at+jwt" }));
 
         using var response = await AppTestData.ValidateAsync(_app, forged);
         await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, ProblemCodes.InvalidCredential);

@@ -128,6 +128,12 @@ internal sealed class JwtValidator(
             return known;
         }
 
+        // One encoding per signature: the high-S twin of a token is refused (a cached token passed this check already).
+        if (!LowS.IsLow(presented))
+        {
+            return null;
+        }
+
         var result = await Handler.ValidateTokenAsync(presented, new TokenValidationParameters
         {
             IssuerSigningKey = key.SecurityKey,
