@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Security;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
@@ -37,7 +38,7 @@ internal sealed record Caller
 }
 
 /// <summary>Authenticates control-plane callers: the admin key, or a valid operator API key.</summary>
-internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRecorder usage, TimeProvider time, IOptions<ServerlessAuthOptions> options)
+internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRecorder usage, FailureThrottle failures, TimeProvider time, IOptions<ServerlessAuthOptions> options)
 {
     private readonly string _adminDigest = options.Value.AdminKeyHash is { Length: > 0 } hash
         ? hash
@@ -64,7 +65,8 @@ internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRe
         var outcome = await validator.ValidateAsync(credential, new HashSet<string>(), cancellationToken);
         if (outcome.Principal is not { } principal)
         {
-            return (null, ApiProblem.Rejected(outcome));
+            // The same failure budget per client address as validate: the control plane is no place to guess keys either.
+            return (null, ApiProblem.Refused(outcome, failures.RecordFailure(outcome, ClientAddress.Of(request))));
         }
 
         // App tokens are for the provider's API, not for managing ServerlessAuth: only operators' keys are callers.

@@ -4,11 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ServerlessAuth.Http;
+using ServerlessAuth.RateLimiting;
 
 namespace ServerlessAuth.Tokens;
 
-/// <summary>Client credentials as presented: in the form body (<c>client_secret_post</c>) or HTTP Basic (<c>client_secret_basic</c>).</summary>
-internal sealed record ClientCredentials(string? ClientId, string? ClientSecret, bool ViaBasic)
+/// <summary>
+/// Client credentials as presented: in the form body (<c>client_secret_post</c>) or HTTP Basic (<c>client_secret_basic</c>),
+/// and from where (<paramref name="From"/>: a refused secret counts against that client's failure budget).
+/// </summary>
+internal sealed record ClientCredentials(string? ClientId, string? ClientSecret, bool ViaBasic, ClientAddress From)
 {
     public bool Present => ClientId is not null || ClientSecret is not null || ViaBasic;
 }
@@ -85,7 +89,7 @@ internal static class OAuthRequestReader
         var authorization = request.Headers.Authorization;
         if (authorization.Count == 0)
         {
-            return (new ClientCredentials(bodyId, bodySecret, ViaBasic: false), null);
+            return (new ClientCredentials(bodyId, bodySecret, ViaBasic: false, ClientAddress.Of(request)), null);
         }
 
         if (authorization.Count > 1)
@@ -136,6 +140,6 @@ internal static class OAuthRequestReader
             return (null, OAuthError.InvalidRequest("client_id in the body differs from the one in HTTP Basic."));
         }
 
-        return (new ClientCredentials(id, secret, ViaBasic: true), null);
+        return (new ClientCredentials(id, secret, ViaBasic: true, ClientAddress.Of(request)), null);
     }
 }

@@ -10,13 +10,14 @@ namespace ServerlessAuth.Tokens;
 /// <c>{appId, appSecret}</c>, and RFC 6749 §4.4 client credentials (form-encoded, secret in the body or HTTP Basic,
 /// optional <c>scope</c> narrowing). Errors as RFC 6749 §5.2. Never a refresh token.
 /// </summary>
-internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIssuer issuer, CredentialRateLimiter limiter, ServerlessAuthTelemetry telemetry, ILogger<TokenEndpointHandler> logger)
+internal sealed class TokenEndpointHandler(
+    ClientAuthenticator clients, TokenIssuer issuer, CredentialRateLimiter limiter, FailureThrottle failures, ServerlessAuthTelemetry telemetry, ILogger<TokenEndpointHandler> logger)
 {
     public const string BearerType = "Bearer";
 
-    public async Task<Results<Ok<AppTokenResponse>, OAuthError>> IssueForAppAsync(AppTokenRequest body, CancellationToken cancellationToken)
+    public async Task<Results<Ok<AppTokenResponse>, OAuthError>> IssueForAppAsync(AppTokenRequest body, ClientAddress from, CancellationToken cancellationToken)
     {
-        var (client, error) = await AuthenticateAsync(new ClientCredentials(body.AppId, body.AppSecret, ViaBasic: false), cancellationToken);
+        var (client, error) = await AuthenticateAsync(new ClientCredentials(body.AppId, body.AppSecret, ViaBasic: false, from), cancellationToken);
         if (error is not null)
         {
             return error;
@@ -98,6 +99,14 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
         }
 
         Log.ClientRejected(logger, client.App?.Id.Value, rejection.ToString());
+
+        // A secret that did not open the app counts against its client's failure budget, as a refused key does at
+        // validate; a matched secret of an app whose tenant lacks API access is not a guess.
+        if (rejection != ClientRejection.ApiNotEnabled && failures.RecordFailure(credentials.From) is { } throttled)
+        {
+            return (null, OAuthError.RateLimited(throttled, "Too many failed client authentications from this client; retry later."));
+        }
+
         return (null, rejection switch
         {
             ClientRejection.AppRevoked => OAuthError.InvalidClient("The app has been revoked; register a new app."),
