@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using ServerlessAuth.Http;
+using ServerlessAuth.Security;
 using ServerlessAuth.Tests.Infrastructure;
 using ServerlessAuth.Tokens;
 
@@ -45,12 +46,16 @@ public sealed class AdversarialFixture : IAsyncLifetime
     {
         App = await TestApp.StartAsync(new FakeTimeProvider(Now), new Dictionary<string, string?> { ["ServerlessAuth:RateLimiting:FailureLimit"] = "0" });
         await App.CreateTenantAsync(Tenant);
-        await App.PutOperatorAsync(Tenant, "olivia", "owner", "records:read", "records:write");
-        await App.PutOperatorAsync(Tenant, "milo", "member", "records:read");
-        var owner = await App.IssueKeyAsync(Tenant, "olivia", ["records:read", "records:write"]);
+        // Both carry the control-plane scopes of the routes tried below, so that each refusal is owed to the role or the
+        // target, never to a missing scope.
+        string[] owners = ["records:read", "records:write", .. ControlPlaneScopes.All];
+        string[] members = ["records:read", ControlPlaneScopes.Keys, ControlPlaneScopes.Apps, ControlPlaneScopes.Logs];
+        await App.PutOperatorAsync(Tenant, "olivia", "owner", owners);
+        await App.PutOperatorAsync(Tenant, "milo", "member", members);
+        var owner = await App.IssueKeyAsync(Tenant, "olivia", owners);
         OwnerKey = (string)owner["key"]!;
         OwnerKeyId = (string)owner["id"]!;
-        MemberKey = (string)(await App.IssueKeyAsync(Tenant, "milo", ["records:read"]))["key"]!;
+        MemberKey = (string)(await App.IssueKeyAsync(Tenant, "milo", members))["key"]!;
 
         Client = await AppTestData.RegisterInAsync(App, Tenant, ["records:read"]);
         Rotating = await AppTestData.RegisterInAsync(App, Tenant, ["records:read"]);

@@ -29,11 +29,12 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
     }
 
     /// <summary>
-    /// Stores a new app: index first, then the app row together with the event that records it (one transaction).
+    /// Stores a new app: index first, then the app row together with the event that records it and, for an app an
+    /// operator registers, that operator's guard (<see cref="TenantStore.GrantGuard"/>), in one transaction.
     /// A failure in between leaves an index row pointing at no app, which answers like an unknown app; the secret
     /// is shown only once both are written.
     /// </summary>
-    public async Task<WriteOutcome> AddAsync(App app, AuditEvent audit, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> AddAsync(App app, AuditEvent audit, TableTransactionAction? operatorGuard, CancellationToken cancellationToken)
     {
         var index = await storage.GetAsync(TableStorage.AppIndex, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
@@ -44,8 +45,10 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
 
         await retention.TrackAsync(app.TenantId, cancellationToken);
         var row = ToEntity(app);
-        return await StoreWrites.SubmitAsync(
-            table, [new TableTransactionAction(TableTransactionActionType.Add, row), AuditStore.AddAction(audit)], cancellationToken, witness: row);
+        IReadOnlyList<TableTransactionAction> actions = operatorGuard is null
+            ? [new(TableTransactionActionType.Add, row), AuditStore.AddAction(audit)]
+            : [new(TableTransactionActionType.Add, row), AuditStore.AddAction(audit), operatorGuard];
+        return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: row);
     }
 
     public async Task<App?> GetAsync(TenantId tenant, AppId id, CancellationToken cancellationToken)
@@ -108,6 +111,14 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
         return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApp, cancellationToken);
     }
 
+    /// <summary>One page of the apps <paramref name="op"/> registered (a filtered query of the tenant's partition).</summary>
+    public async Task<Page<App>> ListRegisteredByAsync(TenantId tenant, OperatorId op, int pageSize, string? storageToken, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {AppRowPrefix} and RowKey lt {AppRowEnd} and RegisteredBy eq {op.Value}");
+        return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApp, cancellationToken);
+    }
+
     private static TableEntity ToEntity(App a) => new(a.TenantId.Value, AppRowPrefix + a.Id.Value)
     {
         ["AppId"] = a.Id.Value,
@@ -120,6 +131,8 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             StorageJsonContext.Default.ListStoredSecret),
         ["CreatedAt"] = a.CreatedAt,
         ["CreatedBy"] = a.CreatedBy,
+        ["RegisteredBy"] = a.RegisteredBy?.Value,
+        ["RegistrantGeneration"] = a.RegistrantGeneration,
         ["RevokedAt"] = a.RevokedAt,
         ["RevokedBy"] = a.RevokedBy,
         ["ExpiresAt"] = a.ExpiresAt,
@@ -146,6 +159,8 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             })],
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
             CreatedBy = e.GetString("CreatedBy") ?? "",
+            RegisteredBy = e.GetString("RegisteredBy") is { } registrant ? OperatorId.FromStorage(registrant) : null,
+            RegistrantGeneration = e.GetString("RegistrantGeneration"),
             RevokedAt = e.GetDateTimeOffset("RevokedAt"),
             RevokedBy = e.GetString("RevokedBy"),
             ExpiresAt = e.GetDateTimeOffset("ExpiresAt"),

@@ -63,9 +63,14 @@ internal sealed class JwtValidator(
         }
 
         var (revoked, app, tenant) = await ReadStateAsync(token, cancellationToken);
-        if (revoked || app is null || app.Status == AppStatus.Revoked || tenant is null)
+
+        // What the app may do now: its scopes as far as its registrant still holds them (one cached read, and only for
+        // apps an operator registered); null when the registrant is gone.
+        var registrant = app?.RegisteredBy is { } registeredBy ? await tenants.GetOperatorAsync(token.TenantId, registeredBy, cancellationToken) : null;
+        var appScopes = app?.CurrentScopes(registrant);
+        if (revoked || app is null || app.Status == AppStatus.Revoked || tenant is null || appScopes is null)
         {
-            // Revoked itself, or its app (or tenant) was: every token of a revoked app stops working.
+            // Revoked itself, or its app (or tenant, or the app's registrant) was: every token of a revoked app stops working.
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.Revoked), token.Jti, null);
             return ValidationOutcome.Reject(RejectionReason.Revoked, token.Jti, Holder(token));
         }
@@ -84,7 +89,7 @@ internal sealed class JwtValidator(
         }
 
         // A token never does more than its app may do now.
-        var effective = Scopes.Effective(token.Scopes, app.Scopes);
+        var effective = Scopes.Effective(token.Scopes, appScopes);
         if (!requiredScopes.IsSubsetOf(effective))
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.InsufficientScope), token.Jti, null);

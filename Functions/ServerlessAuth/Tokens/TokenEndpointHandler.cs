@@ -28,7 +28,7 @@ internal sealed class TokenEndpointHandler(
             return limited;
         }
 
-        var token = await IssueAsync(client!, client!.App!.Scopes, cancellationToken);
+        var token = await IssueAsync(client!, client!.Scopes!, cancellationToken);
         return TypedResults.Ok(new AppTokenResponse { Token = token.Token, TokenType = BearerType, ExpiresIn = token.ExpiresIn, ExpiresAt = token.ExpiresAt });
     }
 
@@ -58,10 +58,11 @@ internal sealed class TokenEndpointHandler(
             return error;
         }
 
-        var app = client!.App!;
-        if (!requested.IsSubsetOf(app.Scopes))
+        // What the app may do now: its registered scopes as far as the operator who registered it still holds them.
+        var allowed = client!.Scopes!;
+        if (!requested.IsSubsetOf(allowed))
         {
-            return OAuthError.InvalidScope("The requested scope exceeds the scopes registered for the app.");
+            return OAuthError.InvalidScope("The requested scope exceeds the scopes the app may use.");
         }
 
         if (await LimitAsync(client, cancellationToken) is { } limited)
@@ -70,7 +71,7 @@ internal sealed class TokenEndpointHandler(
         }
 
         // No scope parameter: the app's registered scopes (RFC 6749 §3.3 lets the server choose the default).
-        var token = await IssueAsync(client, requested.Count > 0 ? requested : app.Scopes, cancellationToken);
+        var token = await IssueAsync(client, requested.Count > 0 ? requested : allowed, cancellationToken);
         return TypedResults.Ok(new OAuthTokenResponse
         {
             AccessToken = token.Token,
