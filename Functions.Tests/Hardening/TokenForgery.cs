@@ -14,7 +14,8 @@ namespace ServerlessAuth.Tests.Hardening;
 /// </summary>
 public sealed class TokenForgery(ECDsa signingKey, string kid, string genuine)
 {
-    private static readonly BigInteger P256Order = BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber);
+    /// <summary>The order n of the P-256 group: ES256 signatures (r, s) and (r, n − s) both verify.</summary>
+    public static readonly BigInteger P256Order = BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber);
 
     /// <summary>A token the service issued (header, claims and signature as they came).</summary>
     public string Genuine { get; } = genuine;

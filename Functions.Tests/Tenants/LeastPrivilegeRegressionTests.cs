@@ -3,6 +3,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using ServerlessAuth.Http;
 using ServerlessAuth.Tests.Infrastructure;
@@ -15,7 +17,7 @@ namespace ServerlessAuth.Tests.Tenants;
 /// control-plane scopes are spelt out here (not taken from the library) so that these tests also run, and fail,
 /// against the code from before the fix.
 /// </summary>
-public sealed class LeastPrivilegeRegressionTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class LeastPrivilegeRegressionTests(ITestOutputHelper output) : IAsyncLifetime, IDisposable
 {
     private const string Keys = "serverlessauth:keys";
     private const string Operators = "serverlessauth:operators";
@@ -26,12 +28,13 @@ public sealed class LeastPrivilegeRegressionTests(ITestOutputHelper output) : IA
 
     // 40 minutes before the rate-limit window ends at 13:00 UTC.
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 12, 20, 0, TimeSpan.Zero));
+    private readonly CapturingLoggerProvider _logs = new();
     private TestApp _app = null!;
     private string _tenant = null!;
 
     public async Task InitializeAsync()
     {
-        _app = await TestApp.StartAsync(_time);
+        _app = await TestApp.StartAsync(_time, services: s => s.AddSingleton<ILoggerProvider>(_logs));
         _tenant = (string)(await _app.CreateTenantAsync())["id"]!;
         await _app.PutOperatorAsync(_tenant, "olivia", "owner", ["billing:admin", "contacts:read", "contacts:write", .. ControlPlane]);
         await _app.PutOperatorAsync(_tenant, "adam", "admin", ["contacts:read", .. ControlPlane]);
@@ -39,6 +42,8 @@ public sealed class LeastPrivilegeRegressionTests(ITestOutputHelper output) : IA
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    public void Dispose() => _logs.Dispose();
 
     /// <summary>Item 1: an admin obtained a key acting as the owner (issue or rotate), then made itself owner with it.</summary>
     [Fact]
@@ -170,7 +175,10 @@ public sealed class LeastPrivilegeRegressionTests(ITestOutputHelper output) : IA
         Volatile.Write(ref removed, 1);
         await Task.WhenAll(issuers);
 
-        output.WriteLine($"{issued.Count} keys issued while racing the removal; refused: {string.Join(", ", refusals.GroupBy(r => r).Select(g => $"{g.Count()} × {g.Key}"))}");
+        // How many issues the removal's first step stopped in storage (their transaction met no grant fence): the race
+        // this test is about, when it happened this time.
+        var fenced = _logs.Lines.Count(l => l.Contains(" 3300 ", StringComparison.Ordinal));
+        output.WriteLine($"{issued.Count} keys issued while racing the removal, {fenced} stopped by the fence; refused: {string.Join(", ", refusals.GroupBy(r => r).Select(g => $"{g.Count()} × {g.Key}"))}");
         Assert.NotEmpty(issued);
         Assert.All(refusals, status => Assert.Contains(status, new[] { "400", "409" }));
         await AssertNoneWorksAsync();

@@ -12,7 +12,7 @@ namespace ServerlessAuth.Tests.Tokens;
 /// </summary>
 public sealed class LowSSignatureTests : IAsyncLifetime
 {
-    private static readonly BigInteger Order = BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber);
+    private static readonly BigInteger Order = Hardening.TokenForgery.P256Order;
 
     private TestApp _app = null!;
 
