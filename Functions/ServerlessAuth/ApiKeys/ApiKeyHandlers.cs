@@ -114,15 +114,20 @@ internal sealed class ApiKeyHandlers(
         {
             // Read fresh; its grant fence in the key's transaction makes the key land only if the operator was not being
             // removed (nor created again) meanwhile.
-            var op = await tenants.GetForGrantAsync(tenantId, operatorId, cancellationToken);
-            if (op is null)
+            var read = await tenants.GetOperatorAsync(tenantId, operatorId, cancellationToken);
+            if (read is null || read.Removing)
             {
                 return ApiProblem.InvalidRequest("operatorId names no operator of this tenant.", "operatorId");
             }
 
-            if (scopes!.Except(op.Permissions).ToHashSet(StringComparer.Ordinal) is { Count: > 0 } ungranted)
+            if (scopes!.Except(read.Permissions).ToHashSet(StringComparer.Ordinal) is { Count: > 0 } ungranted)
             {
                 return ApiProblem.InsufficientScope(ungranted, "Every scope of a key must be a permission of its operator.").WithField("scopes");
+            }
+
+            if (await tenants.WithGenerationAsync(read, cancellationToken) is not { } op)
+            {
+                return ApiProblem.InvalidRequest("operatorId names no operator of this tenant.", "operatorId");
             }
 
             var stamped = key with { OperatorGeneration = op.Generation };
@@ -246,14 +251,14 @@ internal sealed class ApiKeyHandlers(
 
             var now = time.GetUtcNow();
             var tenant = await tenants.GetAsync(tenantId, cancellationToken);
-            var op = await tenants.GetForGrantAsync(tenantId, previous!.OperatorId, cancellationToken);
+            var read = await tenants.GetOperatorAsync(tenantId, previous!.OperatorId, cancellationToken);
             if (tenant is null)
             {
                 return ApiProblem.NotFound();
             }
 
             // A key whose operator is gone (or being removed, or was created again since) is revoked, whatever its row says.
-            var status = op is not null && op.Backs(previous.OperatorGeneration) ? previous.EffectiveStatus(now) : ApiKeyStatus.Revoked;
+            var status = read is not null && read.Backs(previous.OperatorGeneration) ? previous.EffectiveStatus(now) : ApiKeyStatus.Revoked;
             if (status != ApiKeyStatus.Active)
             {
                 return ApiProblem.Conflict($"Only an active key can be rotated; this one is {status.ToString().ToLowerInvariant()}.");
@@ -270,8 +275,13 @@ internal sealed class ApiKeyHandlers(
                 return expiryProblem;
             }
 
+            if (await tenants.WithGenerationAsync(read!, cancellationToken) is not { } op)
+            {
+                return ApiProblem.Conflict("Only an active key can be rotated; this one is revoked.");
+            }
+
             // The new key can do what the old one did, as far as its operator still may and the calling key may.
-            var scopes = previous.Scopes.Where(op!.Permissions.Contains).Except(caller.Ungranted(previous.Scopes)).ToHashSet(StringComparer.Ordinal);
+            var scopes = previous.Scopes.Where(op.Permissions.Contains).Except(caller.Ungranted(previous.Scopes)).ToHashSet(StringComparer.Ordinal);
             var secret = format.Create(tenantId);
             var next = previous with
             {

@@ -97,9 +97,9 @@ internal sealed class AppHandlers(
             var registered = app;
             if (caller.Operator is { } registrant)
             {
-                var op = await tenants.GetForGrantAsync(tenantId, registrant.Id, cancellationToken);
-                var beyond = scopes!.Except(op?.Permissions ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal);
-                if (op is null || beyond.Count > 0)
+                var read = await tenants.GetOperatorAsync(tenantId, registrant.Id, cancellationToken);
+                var beyond = scopes!.Except(read?.Permissions ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal);
+                if (read is null || read.Removing || beyond.Count > 0 || await tenants.WithGenerationAsync(read, cancellationToken) is not { } op)
                 {
                     return ApiProblem.InsufficientScope(beyond, "Every scope of an app must be a permission of the operator who registers it.").WithField("scopes");
                 }

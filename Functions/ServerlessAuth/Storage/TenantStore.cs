@@ -72,23 +72,28 @@ internal sealed class TenantStore(TableStorage storage)
     }
 
     /// <summary>
-    /// The operator a key or app is about to be granted to, read fresh: null when there is none or it is being removed.
-    /// An operator stored before generations existed gets its generation and grant fence first.
+    /// <paramref name="op"/>, about to be granted a key or an app, with its generation and grant fence: an operator
+    /// stored before generations existed gets them first (and is read again). Null when it is gone or being removed.
     /// </summary>
-    public async Task<Operator?> GetForGrantAsync(TenantId tenant, OperatorId id, CancellationToken cancellationToken)
+    public async Task<Operator?> WithGenerationAsync(Operator op, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var op = await GetOperatorAsync(tenant, id, cancellationToken);
-            if (op is null || op.Removing || op.Generation is not null)
+            if (op.Removing || op.Generation is not null)
             {
-                return op is { Removing: false } ? op : null;
+                return op.Removing ? null : op;
             }
 
             await AddGenerationAsync(op, cancellationToken);
+            if (await GetOperatorAsync(op.TenantId, op.Id, cancellationToken) is not { } current)
+            {
+                return null;
+            }
+
+            op = current;
         }
 
-        throw new ServiceUnavailableException($"Operator {id.Value} kept changing while it was given a generation.");
+        throw new ServiceUnavailableException($"Operator {op.Id.Value} kept changing while it was given a generation.");
     }
 
     /// <summary>

@@ -17,7 +17,8 @@ internal sealed record VerifiedToken(
 /// <summary>
 /// Validates our access tokens: the compact-JWS pre-checks (<see cref="CompactJws"/>), the signature with a key
 /// from our own ring only, <c>iss</c> and <c>aud</c> exactly, then <c>exp</c>/<c>nbf</c> with the configured skew,
-/// the <c>jti</c> against revocations, and the app and its tenant as they are now. A token verified a moment ago
+/// the <c>jti</c> against revocations, and the app, its tenant and its registering operator as they are now (a token
+/// does no more than the operator who registered its app may do now). A token verified a moment ago
 /// by the same published key skips the signature verification (<see cref="VerifiedTokenCache"/>); every other check
 /// runs on every use.
 /// </summary>
