@@ -9,9 +9,10 @@ using ServerlessAuth.Tests.Infrastructure;
 namespace ServerlessAuth.Tests.Tenants;
 
 /// <summary>
-/// Operator removal in steps (mark, revoke, delete), and operators and keys stored before generations existed: a
-/// removal that stopped half way already refuses the operator's keys and is finished by a retry; old rows keep
-/// working and get a generation at their first grant.
+/// Operator removal in steps (mark, revoke, delete), and rows stored before generations and registrants were recorded:
+/// a removal that stopped half way already refuses the operator's keys and is finished by a retry; old operators and
+/// keys keep working and the operator gets a generation at its first grant; an old app follows the operator its
+/// CreatedBy names.
 /// </summary>
 public sealed class OperatorGenerationTests : IAsyncLifetime
 {
@@ -95,6 +96,40 @@ public sealed class OperatorGenerationTests : IAsyncLifetime
             using var response = await AppTestData.ValidateAsync(_app, (string)key["key"]!);
             await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, ProblemCodes.CredentialRevoked);
         }
+    }
+
+    [Fact]
+    public async Task AppStoredBeforeItsRegistrantWasRecorded_FollowsTheOperatorItsCreatedByNames()
+    {
+        string[] permissions = ["a", "b", "serverlessauth:apps"];
+        await _app.PutOperatorAsync(_tenant, "otto", "owner", permissions);
+        var otto = _app.ClientWith((string)(await _app.IssueKeyAsync(_tenant, "otto", permissions))["key"]!);
+        var registered = await AppTestData.RegisterInAsync(_app, _tenant, ["a", "b"], otto);
+        var token = await AppTestData.TokenAsync(_app, registered);
+
+        // As stored before RegisteredBy existed: only CreatedBy ("operator:otto") says who registered it.
+        var row = (await _table.GetEntityAsync<TableEntity>(_tenant, "app|" + registered.AppId)).Value;
+        Assert.Equal("operator:otto", row.GetString("CreatedBy"));
+        row.Remove("RegisteredBy");
+        row.Remove("RegistrantGeneration");
+        await _table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace);
+        _app.Get<ServerlessAuth.Apps.AppDirectory>().Forget(TenantId.FromStorage(_tenant), ServerlessAuth.Apps.AppId.FromStorage(registered.AppId));
+
+        await _app.PutOperatorAsync(_tenant, "otto", "owner", "a", "serverlessauth:apps");
+        using (var narrowed = await AppTestData.ValidateAsync(_app, token, "b"))
+        {
+            await Problem.AssertAsync(narrowed, HttpStatusCode.Forbidden, ProblemCodes.InsufficientScope);
+        }
+
+        using (var delete = await TestApp.SendAsync(_app.Admin(), HttpMethod.Delete, $"/api/v1/tenants/{_tenant}/operators/otto"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        var app = await TestApp.SendOkAsync(_app.Admin(), HttpMethod.Get, $"/api/v1/tenants/{_tenant}/apps/{registered.AppId}");
+        Assert.Equal("revoked", (string?)app["status"]);
+        using var ended = await AppTestData.ValidateAsync(_app, token);
+        await Problem.AssertAsync(ended, HttpStatusCode.Unauthorized, ProblemCodes.CredentialRevoked);
     }
 
     /// <summary>Makes an operator and one of its keys look as they were stored before generations existed.</summary>

@@ -20,6 +20,9 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
     private const string AppRowEnd = "app}";
     private const string IndexRow = "tenant";
 
+    /// <summary>How <see cref="App.CreatedBy"/> names an operator (the audit actor).</summary>
+    private const string OperatorActorPrefix = "operator:";
+
     /// <summary>The tenant an app id belongs to: one point read of the immutable index.</summary>
     public async Task<AppLocation?> FindTenantAsync(AppId id, CancellationToken cancellationToken)
     {
@@ -111,11 +114,15 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
         return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApp, cancellationToken);
     }
 
-    /// <summary>One page of the apps <paramref name="op"/> registered (a filtered query of the tenant's partition).</summary>
+    /// <summary>
+    /// One page of the apps <paramref name="op"/> registered (a filtered query of the tenant's partition), also those
+    /// stored before <c>RegisteredBy</c> existed, found by their <c>CreatedBy</c>.
+    /// </summary>
     public async Task<Page<App>> ListRegisteredByAsync(TenantId tenant, OperatorId op, int pageSize, string? storageToken, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {AppRowPrefix} and RowKey lt {AppRowEnd} and RegisteredBy eq {op.Value}");
+        var actor = OperatorActorPrefix + op.Value;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {AppRowPrefix} and RowKey lt {AppRowEnd} and (RegisteredBy eq {op.Value} or CreatedBy eq {actor})");
         return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApp, cancellationToken);
     }
 
@@ -159,7 +166,7 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             })],
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
             CreatedBy = e.GetString("CreatedBy") ?? "",
-            RegisteredBy = e.GetString("RegisteredBy") is { } registrant ? OperatorId.FromStorage(registrant) : null,
+            RegisteredBy = RegistrantOf(e),
             RegistrantGeneration = e.GetString("RegistrantGeneration"),
             RevokedAt = e.GetDateTimeOffset("RevokedAt"),
             RevokedBy = e.GetString("RevokedBy"),
@@ -167,6 +174,15 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             ETag = e.ETag,
         };
     }
+
+    /// <summary>
+    /// The operator who registered an app: its <c>RegisteredBy</c>, or, for apps stored before that existed, the
+    /// operator its <c>CreatedBy</c> names (so that they too follow their registrant's permissions and end with it).
+    /// </summary>
+    private static OperatorId? RegistrantOf(TableEntity e) =>
+        e.GetString("RegisteredBy") is { } registeredBy ? OperatorId.FromStorage(registeredBy)
+        : e.GetString("CreatedBy") is { } createdBy && createdBy.StartsWith(OperatorActorPrefix, StringComparison.Ordinal) && OperatorId.TryParse(createdBy[OperatorActorPrefix.Length..], out var op) ? op
+        : null;
 }
 
 /// <summary>Where an app lives: its id and its tenant (the partition of its row).</summary>
