@@ -1,3 +1,5 @@
+using ServerlessAuth.Tests.Infrastructure;
+
 namespace ServerlessAuth.Tests;
 
 /// <summary>Settings are checked at start, every error reported at once.</summary>
@@ -11,7 +13,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         options.Tokens.ClockSkew = TimeSpan.FromSeconds(61);
         options.Tokens.KeyPublicationDelay = TimeSpan.FromMinutes(10);
 
-        var result = new ServerlessAuthOptionsValidator().Validate(null, options);
+        var result = new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options);
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("ClockSkew", StringComparison.Ordinal));
@@ -24,7 +26,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         var options = new ServerlessAuthOptions { AdminKey = new string('k', 32) };
         options.Storage.ConnectionString = "UseDevelopmentStorage=true";
 
-        Assert.True(new ServerlessAuthOptionsValidator().Validate(null, options).Succeeded);
+        Assert.True(new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options).Succeeded);
         Assert.Null(options.Tokens.Audience);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Tokens.ClockSkew);
         Assert.Equal(TimeSpan.FromHours(1), options.Tokens.DefaultLifetime);
@@ -39,7 +41,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         Assert.Equal(TimeSpan.FromSeconds(3), options.Cache.EffectiveDirectoryTtl);
 
         options.Cache.DirectoryTtl = TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1);
-        var result = new ServerlessAuthOptionsValidator().Validate(null, options);
+        var result = new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options);
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("Cache:DirectoryTtl", StringComparison.Ordinal));
@@ -51,7 +53,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         var options = new ServerlessAuthOptions { AdminKey = "@Microsoft.KeyVault(VaultName=kv-abc;SecretName=admin-key)" };
         options.Storage.ConnectionString = "UseDevelopmentStorage=true";
 
-        var result = new ServerlessAuthOptionsValidator().Validate(null, options);
+        var result = new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options);
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("unresolved Key Vault reference", StringComparison.Ordinal));
@@ -67,7 +69,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         var options = new ServerlessAuthOptions { AdminKey = adminKey };
         options.Storage.ConnectionString = "UseDevelopmentStorage=true";
 
-        var failures = new ServerlessAuthOptionsValidator().Validate(null, options).Failures;
+        var failures = new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options).Failures;
 
         Assert.Equal(["ServerlessAuth:AdminKey is still the sample's placeholder: set a random key of 32 or more characters (e.g. the output of `openssl rand -base64 32`)."], failures);
     }
@@ -79,7 +81,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         var options = new ServerlessAuthOptions { AdminKey = (string)sample["Values"]!["ServerlessAuth__AdminKey"]! };
         options.Storage.ConnectionString = "UseDevelopmentStorage=true";
 
-        Assert.True(new ServerlessAuthOptionsValidator().Validate(null, options).Failed);
+        Assert.True(new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options).Failed);
     }
 
     [Theory]
@@ -91,7 +93,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         var options = new ServerlessAuthOptions { AdminKey = new string('k', 32) };
         options.Storage.ConnectionString = connectionString;
 
-        var failure = Assert.Single(new ServerlessAuthOptionsValidator().Validate(null, options).Failures!);
+        var failure = Assert.Single(new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options).Failures!);
 
         Assert.StartsWith("ServerlessAuth:Storage:ConnectionString is not a storage connection string", failure, StringComparison.Ordinal);
         Assert.DoesNotContain(connectionString, failure, StringComparison.Ordinal);
@@ -105,7 +107,7 @@ public sealed class ServerlessAuthOptionsValidatorTests
         var options = new ServerlessAuthOptions { AdminKey = new string('k', 32) };
         options.Storage.ConnectionString = connectionString;
 
-        Assert.True(new ServerlessAuthOptionsValidator().Validate(null, options).Succeeded);
+        Assert.True(new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options).Succeeded);
     }
 
     [Fact]
@@ -114,11 +116,36 @@ public sealed class ServerlessAuthOptionsValidatorTests
         var options = new ServerlessAuthOptions { AdminKey = "short", Issuer = "not a uri" };
         options.Cache.Ttl = TimeSpan.FromHours(1);
 
-        var failures = new ServerlessAuthOptionsValidator().Validate(null, options).Failures!.ToList();
+        var failures = new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options).Failures!.ToList();
 
         Assert.Contains(failures, f => f.Contains("ServerlessAuth:Storage", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("AdminKey must be at least 32", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Issuer", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Cache:Ttl", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Production", null, false, false)]
+    [InlineData("Staging", null, false, false)]
+    [InlineData("Production", null, true, true)]
+    [InlineData("Production", "https://kv-serverlessauth.vault.azure.net/", false, true)]
+    [InlineData("Development", null, false, true)]
+    public void Validate_OutsideDevelopmentRefusesTheDevelopmentKeySourceUnlessAllowed(string environment, string? vault, bool allow, bool valid)
+    {
+        var options = new ServerlessAuthOptions { AdminKey = new string('k', 32) };
+        options.Storage.ConnectionString = "UseDevelopmentStorage=true";
+        options.KeyVault.Uri = vault is null ? null : new Uri(vault);
+        options.KeyVault.AllowDevelopmentKeySource = allow;
+
+        var result = new ServerlessAuthOptionsValidator(TestEnvironments.Named(environment)).Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            var failure = Assert.Single(result.Failures!);
+            Assert.Contains("ServerlessAuth:KeyVault:Uri", failure, StringComparison.Ordinal);
+            Assert.Contains("ServerlessAuth:KeyVault:AllowDevelopmentKeySource=true", failure, StringComparison.Ordinal);
+            Assert.Contains(environment, failure, StringComparison.Ordinal);
+        }
     }
 }

@@ -67,6 +67,7 @@ start_host() {
   local port; port=$(free_port)
   base="http://127.0.0.1:$port"
   setsid env ASPNETCORE_ENVIRONMENT=Production \
+    ServerlessAuth__KeyVault__AllowDevelopmentKeySource=true \
     ServerlessAuth__AdminKey="$admin_key" \
     ServerlessAuth__Storage__ConnectionString="$connection" \
     ServerlessAuth__Issuer="$base" \

@@ -124,9 +124,9 @@ public sealed class ApiKeyRotationTests : IAsyncLifetime
     {
         var tenant = (string)(await _app.CreateTenantAsync())["id"]!;
         await _app.PutOperatorAsync(tenant, "olivia", "owner", "a");
-        await _app.PutOperatorAsync(tenant, "bob", "member", "a");
+        await _app.PutOperatorAsync(tenant, "bob", "member", "a", "serverlessauth:keys");
         var ownersKey = (string)(await _app.IssueKeyAsync(tenant, "olivia", ["a"]))["id"]!;
-        var bob = _app.ClientWith((string)(await _app.IssueKeyAsync(tenant, "bob", ["a"]))["key"]!);
+        var bob = _app.ClientWith((string)(await _app.IssueKeyAsync(tenant, "bob", ["a", "serverlessauth:keys"]))["key"]!);
         var bobsKey = (string)(await _app.IssueKeyAsync(tenant, "bob", ["a"]))["id"]!;
 
         using var other = await TestApp.SendAsync(bob, HttpMethod.Post, $"/api/v1/tenants/{tenant}/keys/{ownersKey}/rotate", new { overlapSeconds = 0 });

@@ -61,7 +61,7 @@ public sealed class AppRegistrationHttpTests : IAsyncLifetime
     [Fact]
     public async Task CreateApp_RefusesScopesTheRegisteringOperatorDoesNotHold()
     {
-        var (tenant, ownerKey, _) = await _app.SeedAsync("owner", "records:read");
+        var (tenant, ownerKey, _) = await _app.SeedAsync("owner", "records:read", "serverlessauth:apps");
         using var response = await TestApp.SendAsync(_app.ClientWith(ownerKey), HttpMethod.Post, $"/api/v1/tenants/{tenant}/apps",
             new { name = "Sync", description = "d", scopes = new[] { "records:read", "records:delete" } });
         var problem = await Problem.AssertAsync(response, HttpStatusCode.Forbidden, ProblemCodes.InsufficientScope);

@@ -19,8 +19,8 @@ public sealed class AuditLogTests : IAsyncLifetime
     public async Task Logs_RecordWhoIssuedAndRevokedWhatNewestFirst()
     {
         var tenant = (string)(await _app.CreateTenantAsync())["id"]!;
-        await _app.PutOperatorAsync(tenant, "olivia", "owner", "a");
-        var ownerKey = (string)(await _app.IssueKeyAsync(tenant, "olivia", ["a"]))["key"]!;
+        await _app.PutOperatorAsync(tenant, "olivia", "owner", "a", "serverlessauth:keys");
+        var ownerKey = (string)(await _app.IssueKeyAsync(tenant, "olivia", ["a", "serverlessauth:keys"]))["key"]!;
         _time.Advance(TimeSpan.FromMinutes(1));
         var issued = await _app.IssueKeyAsync(tenant, "olivia", ["a"], client: _app.ClientWith(ownerKey));
         _time.Advance(TimeSpan.FromMinutes(1));

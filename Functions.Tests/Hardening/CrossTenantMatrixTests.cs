@@ -29,9 +29,11 @@ public sealed class CrossTenantFixture : IAsyncLifetime
         // Operator ids differ between the tenants, so that "B's operator id" names nothing in A.
         tenant += "-" + Guid.NewGuid().ToString("N")[..8];
         await App.CreateTenantAsync(tenant);
-        await App.PutOperatorAsync(tenant, owner, "owner", "records:read", "records:write");
+        // The owner's key carries every control-plane scope: each 404 below is owed to the tenant, never to a scope.
+        string[] owners = ["records:read", "records:write", .. ServerlessAuth.Security.ControlPlaneScopes.All];
+        await App.PutOperatorAsync(tenant, owner, "owner", owners);
         await App.PutOperatorAsync(tenant, member, "member", "records:read");
-        var key = await App.IssueKeyAsync(tenant, owner, ["records:read", "records:write"]);
+        var key = await App.IssueKeyAsync(tenant, owner, owners);
         var app = await AppTestData.RegisterInAsync(App, tenant, ["records:read"]);
         var jwt = await AppTestData.TokenAsync(App, app);
         return new CrossTenantMatrixTests.Party(
@@ -134,8 +136,9 @@ public sealed class CrossTenantMatrixTests(CrossTenantFixture fixture) : IClassF
     {
         var before = await fixture.App.SnapshotAsync();
         var own = fixture.A.Ids.Tenant;
-        var foreign = await SendAsync(fixture.A.OwnerKey, TenantRoutes[nameof(ServerlessAuthEndpoints.IssueKey)](fixture.B.Ids with { Tenant = own }), HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest);
-        var unknown = await SendAsync(fixture.A.OwnerKey, TenantRoutes[nameof(ServerlessAuthEndpoints.IssueKey)](Unknown with { Tenant = own }), HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest);
+        // An operator issues keys for itself only (403 naming operatorId), whoever the other operator is.
+        var foreign = await SendAsync(fixture.A.OwnerKey, TenantRoutes[nameof(ServerlessAuthEndpoints.IssueKey)](fixture.B.Ids with { Tenant = own }), HttpStatusCode.Forbidden, ProblemCodes.InsufficientScope);
+        var unknown = await SendAsync(fixture.A.OwnerKey, TenantRoutes[nameof(ServerlessAuthEndpoints.IssueKey)](Unknown with { Tenant = own }), HttpStatusCode.Forbidden, ProblemCodes.InsufficientScope);
         Assert.Equal(unknown, foreign);
         Assert.Contains("\"field\":\"operatorId\"", foreign, StringComparison.Ordinal);
         Assert.Equal(before, await fixture.App.SnapshotAsync());

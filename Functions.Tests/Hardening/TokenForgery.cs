@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -13,6 +14,9 @@ namespace ServerlessAuth.Tests.Hardening;
 /// </summary>
 public sealed class TokenForgery(ECDsa signingKey, string kid, string genuine)
 {
+    /// <summary>The order n of the P-256 group: ES256 signatures (r, s) and (r, n − s) both verify.</summary>
+    public static readonly BigInteger P256Order = BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber);
+
     /// <summary>A token the service issued (header, claims and signature as they came).</summary>
     public string Genuine { get; } = genuine;
 
@@ -42,11 +46,23 @@ public sealed class TokenForgery(ECDsa signingKey, string kid, string genuine)
     /// <summary>Signs a header and an already encoded payload (compressed, empty…) with the service's key.</summary>
     public string SignEncoded(string headerJson, string encodedPayload) => SignWith(signingKey, headerJson, encodedPayload);
 
-    /// <summary>Signs with another P-256 key (an attacker's), ES256 as JWS wants it (r||s, 64 bytes).</summary>
+    /// <summary>
+    /// Signs with another P-256 key (an attacker's), ES256 as JWS wants it (r||s, 64 bytes), in the low-S encoding the
+    /// service accepts (the forger makes the best token it can; the high-S twin is <c>LowSSignatureTests</c>).
+    /// </summary>
     public static string SignWith(ECDsa key, string headerJson, string encodedPayload)
     {
         var input = Encode(headerJson) + "." + encodedPayload;
-        return input + "." + Base64Url.EncodeToString(key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256));
+        var signature = key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256);
+        var s = new BigInteger(signature.AsSpan(32), isUnsigned: true, isBigEndian: true);
+        if (s > P256Order / 2)
+        {
+            Array.Clear(signature, 32, 32);
+            var low = (P256Order - s).ToByteArray(isUnsigned: true, isBigEndian: true);
+            low.CopyTo(signature, 64 - low.Length);
+        }
+
+        return input + "." + Base64Url.EncodeToString(signature);
     }
 
     public static string SignWith(RSA key, string headerJson, string payloadJson)

@@ -119,6 +119,60 @@ public sealed class FailureThrottleHttpTests : IAsyncLifetime
         await Problem.AssertAsync(throttled, HttpStatusCode.TooManyRequests, ProblemCodes.RateLimited);
     }
 
+    [Fact]
+    public async Task ControlPlane_Answers429ProblemForFailuresOverTheBudgetWhileValidCredentialsStillWork()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var failed = await SendAsync(_app, HttpMethod.Get, $"/api/v1/tenants/{_tenant}", Attacker, bearer: Typo(TestApp.AdminKey));
+            await Problem.AssertAsync(failed, HttpStatusCode.Unauthorized, ProblemCodes.InvalidCredential);
+        }
+
+        using var throttled = await SendAsync(_app, HttpMethod.Get, $"/api/v1/tenants/{_tenant}", Attacker, bearer: Typo(_key));
+        await Problem.AssertAsync(throttled, HttpStatusCode.TooManyRequests, ProblemCodes.RateLimited);
+        Assert.Equal("60", Header(throttled, "Retry-After"));
+        Assert.Equal("\"failures\";q=3;w=60", Header(throttled, "RateLimit-Policy"));
+
+        // The budget is the address's, wherever it presents credentials: validate is over it too.
+        using var validate = await ValidateAsync(_app, Attacker, Typo(_key));
+        await Problem.AssertAsync(validate, HttpStatusCode.TooManyRequests, ProblemCodes.RateLimited);
+
+        // The holders of good credentials behind the same address are not locked out.
+        using var admin = await SendAsync(_app, HttpMethod.Get, $"/api/v1/tenants/{_tenant}", Attacker, bearer: TestApp.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        using var owner = await SendAsync(_app, HttpMethod.Get, $"/api/v1/tenants/{_tenant}", Attacker, bearer: _key);
+        Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
+    }
+
+    [Fact]
+    public async Task OAuthEndpoints_Answer429RateLimitedForWrongSecretsOverTheBudgetWhileTheRightSecretStillWorks()
+    {
+        var client = await AppTestData.RegisterInAsync(_app, _tenant, ["a"]);
+        var wrong = client.Secret[..10] + (client.Secret[10] == 'A' ? 'B' : 'A') + client.Secret[11..];
+        var grant = new KeyValuePair<string, string>("grant_type", "client_credentials");
+        for (var i = 0; i < 3; i++)
+        {
+            using var failed = await SendFormAsync(_app, "/api/v1/token", Attacker, (client.AppId, wrong), grant);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+            Assert.Equal("invalid_client", await ErrorAsync(failed));
+        }
+
+        // Over the budget: the RFC 6749 error shape with the IETF headers, on each endpoint that authenticates clients.
+        foreach (var (path, form) in new[] { ("/api/v1/token", grant), ("/api/v1/introspect", new("token", "x")), ("/api/v1/revoke", new("token", "x")) })
+        {
+            using var throttled = await SendFormAsync(_app, path, Attacker, (client.AppId, wrong), form);
+            Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+            Assert.Equal("rate_limited", await ErrorAsync(throttled));
+            Assert.Equal("60", Header(throttled, "Retry-After"));
+            Assert.Equal("\"failures\";q=3;w=60", Header(throttled, "RateLimit-Policy"));
+        }
+
+        using var token = await SendFormAsync(_app, "/api/v1/token", Attacker, (client.AppId, client.Secret), grant);
+        Assert.Equal(HttpStatusCode.OK, token.StatusCode);
+        using var kinabase = await SendAsync(_app, HttpMethod.Post, "/api/v1/token", Attacker, body: new { appId = client.AppId, appSecret = client.Secret });
+        Assert.Equal(HttpStatusCode.OK, kinabase.StatusCode);
+    }
+
     private static Dictionary<string, string?> Settings(bool trustForwardedFor) => new()
     {
         ["ServerlessAuth:RateLimiting:FailureLimit"] = "3",
@@ -148,6 +202,34 @@ public sealed class FailureThrottleHttpTests : IAsyncLifetime
         request.Headers.Add("X-Forwarded-For", forwardedFor + ", 10.0.0.1");
         return await app.CreateClient().SendAsync(request);
     }
+
+    private static async Task<HttpResponseMessage> SendAsync(TestApp app, HttpMethod method, string path, string forwardedFor, string? bearer = null, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        if (body is not null)
+        {
+            request.Content = System.Net.Http.Json.JsonContent.Create(body);
+        }
+
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        return await app.CreateClient().SendAsync(request);
+    }
+
+    private static async Task<HttpResponseMessage> SendFormAsync(TestApp app, string path, string forwardedFor, (string Id, string Secret) basic, KeyValuePair<string, string> field)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent([field]) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{basic.Id}:{Uri.EscapeDataString(basic.Secret)}")));
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        return await app.CreateClient().SendAsync(request);
+    }
+
+    private static async Task<string?> ErrorAsync(HttpResponseMessage response) =>
+        (string?)System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"];
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;

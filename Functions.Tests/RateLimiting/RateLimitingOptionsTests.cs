@@ -8,7 +8,7 @@ public sealed class RateLimitingOptionsTests
     [Fact]
     public void Validate_AcceptsTheDefaults()
     {
-        var result = new ServerlessAuthOptionsValidator().Validate(null, Valid());
+        var result = new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, Valid());
         Assert.True(result.Succeeded, result.FailureMessage);
     }
 
@@ -21,7 +21,7 @@ public sealed class RateLimitingOptionsTests
         options.RateLimiting.FailureWindow = TimeSpan.FromSeconds(1.5);
         options.RateLimiting.MaxTrackedCredentials = 0;
 
-        var result = new ServerlessAuthOptionsValidator().Validate(null, options);
+        var result = new ServerlessAuthOptionsValidator(TestEnvironments.Development).Validate(null, options);
 
         Assert.True(result.Failed);
         var failures = result.Failures!.ToList();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ServerlessAuth.Http;
+using ServerlessAuth.Security;
 using ServerlessAuth.Tests.Infrastructure;
 
 namespace ServerlessAuth.Tests.Tenants;
@@ -21,14 +22,16 @@ public sealed class ControlPlaneAuthorizationTests : IAsyncLifetime
         _app = await TestApp.StartAsync();
         _tenantA = (string)(await _app.CreateTenantAsync())["id"]!;
         _tenantB = (string)(await _app.CreateTenantAsync())["id"]!;
-        await _app.PutOperatorAsync(_tenantA, "olivia", "owner", "contacts:read", "contacts:write");
-        await _app.PutOperatorAsync(_tenantA, "bob", "member", "contacts:read");
-        await _app.PutOperatorAsync(_tenantB, "olivia", "owner", "contacts:read");
-        _ownerA = (string)(await _app.IssueKeyAsync(_tenantA, "olivia", ["contacts:read"]))["key"]!;
-        var bobKey = await _app.IssueKeyAsync(_tenantA, "bob", ["contacts:read"]);
+        // The keys carry the control-plane scopes (ControlPlaneScopes): each refusal below is owed to the role or the
+        // tenant. LeastPrivilegeRegressionTests and ControlPlaneMatrixTests cover keys without them.
+        await _app.PutOperatorAsync(_tenantA, "olivia", "owner", ["contacts:read", "contacts:write", .. ControlPlaneScopes.All]);
+        await _app.PutOperatorAsync(_tenantA, "bob", "member", "contacts:read", ControlPlaneScopes.Keys);
+        await _app.PutOperatorAsync(_tenantB, "olivia", "owner", ["contacts:read", .. ControlPlaneScopes.All]);
+        _ownerA = (string)(await _app.IssueKeyAsync(_tenantA, "olivia", ["contacts:read", .. ControlPlaneScopes.All]))["key"]!;
+        var bobKey = await _app.IssueKeyAsync(_tenantA, "bob", ["contacts:read", ControlPlaneScopes.Keys]);
         _memberA = (string)bobKey["key"]!;
         _bobKeyId = (string)bobKey["id"]!;
-        _ownerB = (string)(await _app.IssueKeyAsync(_tenantB, "olivia", ["contacts:read"]))["key"]!;
+        _ownerB = (string)(await _app.IssueKeyAsync(_tenantB, "olivia", ["contacts:read", .. ControlPlaneScopes.All]))["key"]!;
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -47,8 +50,12 @@ public sealed class ControlPlaneAuthorizationTests : IAsyncLifetime
             new { displayName = "Carol", role = "member", permissions = new[] { "contacts:read" } });
         Assert.Equal("member", (string?)op["role"]);
 
-        var key = await _app.IssueKeyAsync(_tenantA, "carol", ["contacts:read"], client: _app.ClientWith(_ownerA));
+        // Keys for itself: a key for carol would act as carol (LeastPrivilegeRegressionTests).
+        var key = await _app.IssueKeyAsync(_tenantA, "olivia", ["contacts:read"], client: _app.ClientWith(_ownerA));
         Assert.StartsWith("sa_live_", (string?)key["key"]);
+        using var forCarol = await TestApp.SendAsync(_app.ClientWith(_ownerA), HttpMethod.Post, $"/api/v1/tenants/{_tenantA}/keys",
+            new { operatorId = "carol", name = "carol's", scopes = new[] { "contacts:read" } });
+        await Problem.AssertAsync(forCarol, HttpStatusCode.Forbidden, ProblemCodes.InsufficientScope);
 
         var keys = await TestApp.SendOkAsync(_app.ClientWith(_ownerA), HttpMethod.Get, $"/api/v1/tenants/{_tenantA}/keys");
         Assert.True(keys["items"]!.AsArray().Count >= 3);
@@ -117,8 +124,8 @@ public sealed class ControlPlaneAuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Operator_CannotGrantARoleOrPermissionAboveItsOwn()
     {
-        await _app.PutOperatorAsync(_tenantA, "adam", "admin", "contacts:read");
-        var adamKey = (string)(await _app.IssueKeyAsync(_tenantA, "adam", ["contacts:read"]))["key"]!;
+        await _app.PutOperatorAsync(_tenantA, "adam", "admin", ["contacts:read", .. ControlPlaneScopes.All]);
+        var adamKey = (string)(await _app.IssueKeyAsync(_tenantA, "adam", ["contacts:read", .. ControlPlaneScopes.All]))["key"]!;
         var adam = _app.ClientWith(adamKey);
 
         using var owner = await TestApp.SendAsync(adam, HttpMethod.Put, $"/api/v1/tenants/{_tenantA}/operators/eve",

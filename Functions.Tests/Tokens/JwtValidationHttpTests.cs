@@ -128,9 +128,10 @@ public sealed class JwtValidationHttpTests : IAsyncLifetime
 
         // Same header and claims, signed by a key that is not ours: a verifier must only trust its own ring.
         using var foreign = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var forged = new JsonWebTokenHandler().CreateToken(claims.ToJsonString(), new SigningCredentials(
+        // In the low-S encoding, so that the refusal is owed to the key alone.
+        var forged = ServerlessAuth.Tokens.LowS.Normalize(new JsonWebTokenHandler().CreateToken(claims.ToJsonString(), new SigningCredentials(
             new ECDsaSecurityKey(foreign) { KeyId = (string)AppTestData.Header(genuine)["kid"]! }, SecurityAlgorithms.EcdsaSha256),
-            new Dictionary<string, object> { ["typ"] = "at+jwt" });
+            new Dictionary<string, object> { ["typ"] = "at+jwt" }));
 
         using var response = await AppTestData.ValidateAsync(_app, forged);
         await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, ProblemCodes.InvalidCredential);
@@ -213,5 +214,44 @@ public sealed class JwtValidationHttpTests : IAsyncLifetime
 
         using var after = await AppTestData.ValidateAsync(_app, key);
         await Problem.AssertAsync(after, HttpStatusCode.Unauthorized, ProblemCodes.CredentialRevoked);
+    }
+
+    [Fact]
+    public async Task Validate_TokenOfAnOperatorsAppCostsOneCachedRegistrantReadAndNothingWarm()
+    {
+        var tenant = (string)(await _app.CreateTenantAsync())["id"]!;
+        await _app.PutOperatorAsync(tenant, "olivia", "owner", "a", "serverlessauth:apps");
+        var olivia = _app.ClientWith((string)(await _app.IssueKeyAsync(tenant, "olivia", ["a", "serverlessauth:apps"]))["key"]!);
+        var first = await AppTestData.TokenAsync(_app, await AppTestData.RegisterInAsync(_app, tenant, ["a"]));
+        var byAdmin = await AppTestData.TokenAsync(_app, await AppTestData.RegisterInAsync(_app, tenant, ["a"]));
+        var byOperator = await AppTestData.TokenAsync(_app, await AppTestData.RegisterInAsync(_app, tenant, ["a"], olivia));
+
+        // A second instance over the same tables, its caches cold; the first token warms the tenant and the tables.
+        await using var fresh = new TestApp((await AzuriteServer.Shared).ConnectionString, _time, new Dictionary<string, string?> { ["ServerlessAuth:Storage:TablePrefix"] = _app.TablePrefix });
+        using var counter = new StorageRequestCounter(fresh.Services);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(first));
+
+        counter.Reset();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(byAdmin));
+        var adminAppReads = counter.Reads;
+
+        // The same for an app an operator registered, plus exactly one read: its registrant, cached from then on.
+        counter.Reset();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(byOperator));
+        Assert.Equal(adminAppReads + 1, counter.Reads);
+
+        counter.Reset();
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(byOperator));
+        }
+
+        Assert.Equal(0, counter.Total);
+
+        async Task<HttpStatusCode> StatusAsync(string token)
+        {
+            using var response = await AppTestData.ValidateAsync(fresh, token);
+            return response.StatusCode;
+        }
     }
 }

@@ -26,8 +26,15 @@ internal static partial class Log
     [LoggerMessage(1110, LogLevel.Information, "Operator {OperatorId} of tenant {TenantId} saved by {Actor}")]
     public static partial void OperatorSaved(ILogger logger, string tenantId, string operatorId, string actor);
 
-    [LoggerMessage(1111, LogLevel.Information, "Operator {OperatorId} of tenant {TenantId} removed by {Actor}; {RevokedKeys} keys revoked")]
-    public static partial void OperatorRemoved(ILogger logger, string tenantId, string operatorId, string actor, int revokedKeys);
+    [LoggerMessage(1111, LogLevel.Information, "Operator {OperatorId} of tenant {TenantId} removed by {Actor}; {RevokedKeys} keys and {RevokedApps} apps revoked")]
+    public static partial void OperatorRemoved(ILogger logger, string tenantId, string operatorId, string actor, int revokedKeys, int revokedApps);
+
+    // 3300-3399: least privilege on the control plane (issue 13).
+    [LoggerMessage(3300, LogLevel.Information, "Grant of {CredentialId} by or to operator {OperatorId} of tenant {TenantId} was refused by storage (the operator's removal, or an id taken); checking again")]
+    public static partial void GrantRaced(ILogger logger, string tenantId, string operatorId, string credentialId);
+
+    [LoggerMessage(3301, LogLevel.Information, "Removal of operator {OperatorId} of tenant {TenantId} lost a race with a change of the operator; looking again")]
+    public static partial void OperatorRemovalRaced(ILogger logger, string tenantId, string operatorId);
 
     [LoggerMessage(1200, LogLevel.Information, "API key {KeyId} ({Hint}) issued to operator {OperatorId} of tenant {TenantId} by {Actor}")]
     public static partial void ApiKeyIssued(ILogger logger, string tenantId, string keyId, string hint, string operatorId, string actor);

@@ -106,6 +106,13 @@ public sealed class KeyVaultOptions
     public Uri? Uri { get; set; }
 
     /// <summary>
+    /// Outside the Development environment, an empty <see cref="Uri"/> refuses to start unless this is true: the
+    /// development key source keeps the private signing keys in Table Storage, readable by anyone who can read the
+    /// tables. Default false.
+    /// </summary>
+    public bool AllowDevelopmentKeySource { get; set; }
+
+    /// <summary>
     /// Name of the Key Vault secret holding the JWT signing keys, one secret version per key.
     /// Default <c>serverlessauth-jwt-signing-key</c>.
     /// </summary>

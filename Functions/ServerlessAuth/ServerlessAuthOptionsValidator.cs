@@ -1,10 +1,14 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ServerlessAuth;
 
-/// <summary>Validates <see cref="ServerlessAuthOptions"/> at start and reports every error at once.</summary>
-internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<ServerlessAuthOptions>
+/// <summary>
+/// Validates <see cref="ServerlessAuthOptions"/> at start and reports every error at once. Some rules depend on the
+/// host's environment (Development or not).
+/// </summary>
+internal sealed partial class ServerlessAuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<ServerlessAuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, ServerlessAuthOptions options)
     {
@@ -143,6 +147,12 @@ internal sealed partial class ServerlessAuthOptionsValidator : IValidateOptions<
         }
 
         ValidateTokens(options, errors);
+
+        // Silently keeping private signing keys in Table Storage is a development convenience, never a production default.
+        if (options.KeyVault.Uri is null && !options.KeyVault.AllowDevelopmentKeySource && !environment.IsDevelopment())
+        {
+            errors.Add($"ServerlessAuth:KeyVault:Uri is not set in the {environment.EnvironmentName} environment: the JWT signing keys would be kept in Table Storage (the development key source). Set ServerlessAuth:KeyVault:Uri, or set ServerlessAuth:KeyVault:AllowDevelopmentKeySource=true to accept that knowingly.");
+        }
 
         if (string.IsNullOrWhiteSpace(options.KeyVault.SigningKeySecretName) || !SecretName().IsMatch(options.KeyVault.SigningKeySecretName))
         {

@@ -98,6 +98,7 @@ public static class ServerlessAuthServiceCollectionExtensions
 
         services.TryAddSingleton<AppStore>();
         services.TryAddSingleton<AppDirectory>();
+        services.TryAddSingleton<AppRevoker>();
         services.TryAddSingleton<ClientAuthenticator>();
         services.TryAddSingleton<RevokedTokenStore>();
         services.TryAddSingleton<TokenRevocations>();

@@ -40,6 +40,18 @@ internal sealed record ApiKey
     /// <summary>The key that replaced this one by rotation.</summary>
     public string? RotatedTo { get; init; }
 
+    /// <summary>
+    /// Whose hourly budget this key spends: the first key of its rotation chain, so that rotating a key does not
+    /// bring a fresh budget. Null on keys stored before it existed: their own id.
+    /// </summary>
+    public string? RateLimitId { get; init; }
+
+    /// <summary>The <see cref="Operator.Generation"/> of its operator when it was issued (null on keys stored before it existed).</summary>
+    public string? OperatorGeneration { get; init; }
+
+    /// <summary>The id of the budget this key spends (see <see cref="RateLimitId"/>).</summary>
+    public string BudgetId => RateLimitId ?? Id.Value;
+
     public ETag ETag { get; init; }
 
     /// <summary>The status a user sees at <paramref name="now"/>: an active key at or past its expiry is expired.</summary>

@@ -10,8 +10,10 @@ using ServerlessAuth.Tenants;
 namespace ServerlessAuth.ApiKeys;
 
 /// <summary>
-/// API keys of a tenant: issue (the secret is in that response only), list, read, revoke. Managers handle every
-/// key of their tenant; a member only its own, and another's key answers 404 as if it did not exist.
+/// API keys of a tenant: issue (the secret is in that response only), list, read, revoke, rotate; every route needs
+/// the <see cref="ControlPlaneScopes.Keys"/> scope. A key acts as its operator, so keys are issued and rotated for
+/// oneself only (the admin key excepted), within the caller's effective permissions. Managers list, read and revoke
+/// every key of their tenant; a member only its own, and another's key answers 404 as if it did not exist.
 /// </summary>
 internal sealed class ApiKeyHandlers(
     ApiKeyStore keys,
@@ -25,6 +27,12 @@ internal sealed class ApiKeyHandlers(
     /// <summary>Shortest lifetime a key may be given: anything shorter is almost certainly a clock or unit mistake.</summary>
     public static readonly TimeSpan MinLifetime = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Attempts of a write that lost a race (with the key's removal or rotation, or its operator's removal): each reads
+    /// again and checks again.
+    /// </summary>
+    private const int Attempts = 5;
+
     public async Task<Results<Created<ApiKeyResponse>, ApiProblem>> IssueAsync(Caller caller, TenantId tenantId, CreateApiKeyRequest body, CancellationToken cancellationToken)
     {
         if (!caller.CanSee(tenantId))
@@ -32,14 +40,20 @@ internal sealed class ApiKeyHandlers(
             return ApiProblem.NotFound();
         }
 
+        if (caller.Requires(ControlPlaneScopes.Keys) is { } scopeProblem)
+        {
+            return scopeProblem;
+        }
+
         if (!OperatorId.TryParse(body.OperatorId, out var operatorId))
         {
             return ApiProblem.InvalidRequest("operatorId is not a valid operator id.", "operatorId");
         }
 
-        if (!caller.CanManageKeysOf(tenantId, operatorId))
+        // A key acts as its operator: an operator obtaining one for another would act as that operator.
+        if (!caller.IsAdmin && !caller.IsSelf(operatorId))
         {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "A member issues keys for itself only.").WithField("operatorId");
+            return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator issues keys for itself only.").WithField("operatorId");
         }
 
         if (Fields.CheckName(body.Name, "name") is { } nameProblem)
@@ -47,10 +61,16 @@ internal sealed class ApiKeyHandlers(
             return nameProblem;
         }
 
-        var (scopes, scopeProblem) = Fields.ReadScopes(body.Scopes, "scopes");
-        if (scopeProblem is not null)
+        var (scopes, scopesProblem) = Fields.ReadScopes(body.Scopes, "scopes");
+        if (scopesProblem is not null)
         {
-            return scopeProblem;
+            return scopesProblem;
+        }
+
+        // Nor more than the caller may do itself: a narrow key does not mint a broader one.
+        if (caller.Ungranted(scopes!) is { Count: > 0 } beyondCaller)
+        {
+            return ApiProblem.InsufficientScope(beyondCaller, "Every scope of a key must be within the permissions of the key that issues it.").WithField("scopes");
         }
 
         var tenant = await tenants.GetAsync(tenantId, cancellationToken);
@@ -71,45 +91,66 @@ internal sealed class ApiKeyHandlers(
             return expiryProblem;
         }
 
-        var op = await tenants.GetOperatorAsync(tenantId, operatorId, cancellationToken);
-        if (op is null)
-        {
-            return ApiProblem.InvalidRequest("operatorId names no operator of this tenant.", "operatorId");
-        }
-
-        // A key never carries more than its operator may do.
-        var ungranted = scopes!.Except(op.Permissions).ToHashSet(StringComparer.Ordinal);
-        if (ungranted.Count > 0)
-        {
-            return ApiProblem.InsufficientScope(ungranted, "Every scope of a key must be a permission of its operator.").WithField("scopes");
-        }
-
         var secret = format.Create(tenantId);
+        var id = ApiKeyId.New();
         var key = new ApiKey
         {
             TenantId = tenantId,
-            Id = ApiKeyId.New(),
+            Id = id,
             OperatorId = operatorId,
             Name = body.Name,
-            Scopes = scopes,
+            Scopes = scopes!,
             Status = ApiKeyStatus.Active,
             Hint = format.Hint(secret),
             SecretDigest = SecretDigest.Compute(secret),
             CreatedAt = now,
             ExpiresAt = expiresAt,
             RateLimitPerHour = body.RateLimitPerHour,
+            RateLimitId = id.Value,
         };
 
-        // Both rows and the audit event are written in one transaction: if it fails, the secret is never shown.
-        var audit = new AuditEvent { TenantId = tenantId, At = now, Type = AuditEventTypes.KeyIssued, Actor = caller.Actor, CredentialId = key.Id.Value, Hint = key.Hint };
-        await schedule.TrackAsync(key, tenant, cancellationToken);
-        if (await keys.AddAsync(key, audit, cancellationToken) != WriteOutcome.Done)
+        var tracked = false;
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            return ApiProblem.Conflict("Key id collision; retry.");
+            // Read fresh; its grant fence in the key's transaction makes the key land only if the operator was not being
+            // removed (nor created again) meanwhile.
+            var read = await tenants.GetOperatorAsync(tenantId, operatorId, cancellationToken);
+            if (read is null || read.Removing)
+            {
+                return ApiProblem.InvalidRequest("operatorId names no operator of this tenant.", "operatorId");
+            }
+
+            if (scopes!.Except(read.Permissions).ToHashSet(StringComparer.Ordinal) is { Count: > 0 } ungranted)
+            {
+                return ApiProblem.InsufficientScope(ungranted, "Every scope of a key must be a permission of its operator.").WithField("scopes");
+            }
+
+            if (await tenants.WithGenerationAsync(read, cancellationToken) is not { } op)
+            {
+                return ApiProblem.InvalidRequest("operatorId names no operator of this tenant.", "operatorId");
+            }
+
+            var stamped = key with { OperatorGeneration = op.Generation };
+            if (!tracked)
+            {
+                // Indexed before it exists, so that the lifecycle job always finds it (see LifecycleSchedule); only once
+                // the request is known to be good, so that a refused one changes nothing.
+                await schedule.TrackAsync(key, tenant, cancellationToken);
+                tracked = true;
+            }
+
+            // Both rows, the audit event and the operator's fence in one transaction: if it fails, the secret is never shown.
+            var audit = new AuditEvent { TenantId = tenantId, At = now, Type = AuditEventTypes.KeyIssued, Actor = caller.Actor, CredentialId = key.Id.Value, Hint = key.Hint };
+            if (await keys.AddAsync(stamped, audit, TenantStore.GrantGuard(op, now), cancellationToken) == WriteOutcome.Done)
+            {
+                Log.ApiKeyIssued(logger, tenantId.Value, key.Id.Value, key.Hint, operatorId.Value, caller.Actor);
+                return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/keys/{key.Id.Value}", ToResponse(stamped, tenant, now, secret));
+            }
+
+            Log.GrantRaced(logger, tenantId.Value, operatorId.Value, key.Id.Value);
         }
 
-        Log.ApiKeyIssued(logger, tenantId.Value, key.Id.Value, key.Hint, operatorId.Value, caller.Actor);
-        return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/keys/{key.Id.Value}", ToResponse(key, tenant, now, secret));
+        return ApiProblem.Conflict("The key's operator kept changing while the key was issued; retry.");
     }
 
     public async Task<Results<Ok<ListResponse<ApiKeyResponse>>, ApiProblem>> ListAsync(
@@ -118,6 +159,11 @@ internal sealed class ApiKeyHandlers(
         if (!caller.CanSee(tenantId))
         {
             return ApiProblem.NotFound();
+        }
+
+        if (caller.Requires(ControlPlaneScopes.Keys) is { } scopeProblem)
+        {
+            return scopeProblem;
         }
 
         if (!caller.CanManage(tenantId))
@@ -148,23 +194,23 @@ internal sealed class ApiKeyHandlers(
 
     public async Task<Results<Ok<ApiKeyResponse>, ApiProblem>> GetAsync(Caller caller, TenantId tenantId, ApiKeyId id, CancellationToken cancellationToken)
     {
-        var key = caller.CanSee(tenantId) ? await keys.GetAsync(tenantId, id, cancellationToken) : null;
-        if (key is null || !caller.CanManageKeysOf(tenantId, key.OperatorId))
+        var (key, problem) = await FindVisibleAsync(caller, tenantId, id, cancellationToken);
+        if (problem is not null)
         {
-            return ApiProblem.NotFound();
+            return problem;
         }
 
         var tenant = await tenants.GetAsync(tenantId, cancellationToken);
-        return tenant is null ? ApiProblem.NotFound() : TypedResults.Ok(ToResponse(key, tenant, time.GetUtcNow()));
+        return tenant is null ? ApiProblem.NotFound() : TypedResults.Ok(ToResponse(key!, tenant, time.GetUtcNow()));
     }
 
     /// <summary>Revokes a key. Idempotent: revoking a revoked key answers 200 with it as it stands.</summary>
     public async Task<Results<Ok<ApiKeyResponse>, ApiProblem>> RevokeAsync(Caller caller, TenantId tenantId, ApiKeyId id, CancellationToken cancellationToken)
     {
-        var key = caller.CanSee(tenantId) ? await keys.GetAsync(tenantId, id, cancellationToken) : null;
-        if (key is null || !caller.CanManageKeysOf(tenantId, key.OperatorId))
+        var (_, problem) = await FindVisibleAsync(caller, tenantId, id, cancellationToken);
+        if (problem is not null)
         {
-            return ApiProblem.NotFound();
+            return problem;
         }
 
         var tenant = await tenants.GetAsync(tenantId, cancellationToken);
@@ -176,8 +222,10 @@ internal sealed class ApiKeyHandlers(
     public const int MaxOverlapSeconds = 604_800;
 
     /// <summary>
-    /// Rotates a key: a new secret (shown once) with the same name, owner, scopes and limits; the old key keeps
-    /// working until the overlap ends. Both happen in one transaction, so there is never a moment with no working key.
+    /// Rotates one's own key: a new secret (shown once) with the same name, owner, limits and hourly budget, and the
+    /// scopes the old key had as far as its operator still holds them and the calling key carries them; the old key
+    /// keeps working until the overlap ends. Both happen in one transaction, so there is never a moment with no working
+    /// key. Another operator's key: 403 to a manager (who can see it), 404 to a member (who cannot).
     /// </summary>
     public async Task<Results<Created<ApiKeyResponse>, ApiProblem>> RotateAsync(
         Caller caller, TenantId tenantId, ApiKeyId id, RotateApiKeyRequest body, CancellationToken cancellationToken)
@@ -187,30 +235,38 @@ internal sealed class ApiKeyHandlers(
             return overlapProblem;
         }
 
-        for (var attempt = 0; attempt < 3; attempt++)
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            var previous = caller.CanSee(tenantId) ? await keys.GetAsync(tenantId, id, cancellationToken) : null;
-            if (previous is null || !caller.CanManageKeysOf(tenantId, previous.OperatorId))
+            var (previous, problem) = await FindVisibleAsync(caller, tenantId, id, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (!caller.IsAdmin && !caller.IsSelf(previous!.OperatorId))
+            {
+                // The replacement's secret would act as that operator.
+                return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator rotates its own keys only.");
+            }
+
+            var now = time.GetUtcNow();
+            var tenant = await tenants.GetAsync(tenantId, cancellationToken);
+            var read = await tenants.GetOperatorAsync(tenantId, previous!.OperatorId, cancellationToken);
+            if (tenant is null)
             {
                 return ApiProblem.NotFound();
             }
 
-            var now = time.GetUtcNow();
-            if (previous.EffectiveStatus(now) != ApiKeyStatus.Active)
+            // A key whose operator is gone (or being removed, or was created again since) is revoked, whatever its row says.
+            var status = read is not null && read.Backs(previous.OperatorGeneration) ? previous.EffectiveStatus(now) : ApiKeyStatus.Revoked;
+            if (status != ApiKeyStatus.Active)
             {
-                return ApiProblem.Conflict($"Only an active key can be rotated; this one is {previous.EffectiveStatus(now).ToString().ToLowerInvariant()}.");
+                return ApiProblem.Conflict($"Only an active key can be rotated; this one is {status.ToString().ToLowerInvariant()}.");
             }
 
             if (previous.RotatedTo is not null)
             {
                 return ApiProblem.Conflict($"This key was rotated already, to {previous.RotatedTo}; rotate that one.");
-            }
-
-            var tenant = await tenants.GetAsync(tenantId, cancellationToken);
-            var op = await tenants.GetOperatorAsync(tenantId, previous.OperatorId, cancellationToken);
-            if (tenant is null || op is null)
-            {
-                return ApiProblem.NotFound();
             }
 
             var (expiresAt, expiryProblem) = Expiry(body.ExpiresAt, tenant, now);
@@ -219,13 +275,18 @@ internal sealed class ApiKeyHandlers(
                 return expiryProblem;
             }
 
+            if (await tenants.WithGenerationAsync(read!, cancellationToken) is not { } op)
+            {
+                return ApiProblem.Conflict("Only an active key can be rotated; this one is revoked.");
+            }
+
+            // The new key can do what the old one did, as far as its operator still may and the calling key may.
+            var scopes = previous.Scopes.Where(op.Permissions.Contains).Except(caller.Ungranted(previous.Scopes)).ToHashSet(StringComparer.Ordinal);
             var secret = format.Create(tenantId);
             var next = previous with
             {
                 Id = ApiKeyId.New(),
-
-                // Scopes carry over as far as the operator still holds them: the new key can do what the old one did.
-                Scopes = previous.Scopes.Where(op.Permissions.Contains).ToHashSet(StringComparer.Ordinal),
+                Scopes = scopes,
                 Status = ApiKeyStatus.Active,
                 Hint = format.Hint(secret),
                 SecretDigest = SecretDigest.Compute(secret),
@@ -234,6 +295,10 @@ internal sealed class ApiKeyHandlers(
                 LastUsedAt = null,
                 RotatedFrom = previous.Id.Value,
                 RotatedTo = null,
+
+                // The hourly budget is the rotation chain's: a rotated key spends what its predecessor had left.
+                RateLimitId = previous.BudgetId,
+                OperatorGeneration = op.Generation,
                 ETag = default,
             };
             var overlapEnd = now.AddSeconds(body.OverlapSeconds ?? 0);
@@ -252,7 +317,7 @@ internal sealed class ApiKeyHandlers(
 
             await schedule.TrackAsync(next, tenant, cancellationToken);
             await schedule.TrackExpiryAsync(ending, cancellationToken);
-            var outcome = await keys.RotateAsync(ending, next, audit, cancellationToken);
+            var outcome = await keys.RotateAsync(ending, next, audit, TenantStore.GrantGuard(op, now), cancellationToken);
             if (outcome == WriteOutcome.Done)
             {
                 revoker.Forget(ending);
@@ -264,7 +329,27 @@ internal sealed class ApiKeyHandlers(
             Log.ApiKeyWriteConflict(logger, tenantId.Value, id.Value);
         }
 
-        return ApiProblem.Conflict("The key is being changed concurrently; retry.");
+        return ApiProblem.Conflict("The key or its operator is being changed concurrently; retry.");
+    }
+
+    /// <summary>
+    /// The key, if the caller may see it: the tenant's (404 otherwise), the keys scope (403), then one's own key, or
+    /// any key of the tenant for a manager; another operator's key answers 404 to a member, exactly as a missing one.
+    /// </summary>
+    private async Task<(ApiKey? Key, ApiProblem? Problem)> FindVisibleAsync(Caller caller, TenantId tenantId, ApiKeyId id, CancellationToken cancellationToken)
+    {
+        if (!caller.CanSee(tenantId))
+        {
+            return (null, ApiProblem.NotFound());
+        }
+
+        if (caller.Requires(ControlPlaneScopes.Keys) is { } scopeProblem)
+        {
+            return (null, scopeProblem);
+        }
+
+        var key = await keys.GetAsync(tenantId, id, cancellationToken);
+        return key is null || !(caller.CanManage(tenantId) || caller.IsSelf(key.OperatorId)) ? (null, ApiProblem.NotFound()) : (key, null);
     }
 
     /// <summary>A new key's expiry: the one asked for, else the tenant's default; within 5 minutes and the tenant's maximum.</summary>

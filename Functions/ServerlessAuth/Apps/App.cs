@@ -30,7 +30,18 @@ internal sealed record App
     public required AppStatus Status { get; init; }
     public required IReadOnlyList<AppSecret> Secrets { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Who registered it, as audit lines name callers (<c>admin</c>, <c>operator:{id}</c>).</summary>
     public required string CreatedBy { get; init; }
+
+    /// <summary>
+    /// The operator who registered it, whose current permissions bound what it may do; null when the admin key did
+    /// (and on apps stored before this existed), which bounds it by its own scopes only.
+    /// </summary>
+    public OperatorId? RegisteredBy { get; init; }
+
+    /// <summary>The <see cref="Operator.Generation"/> of <see cref="RegisteredBy"/> when it registered the app.</summary>
+    public string? RegistrantGeneration { get; init; }
     public DateTimeOffset? RevokedAt { get; init; }
     public string? RevokedBy { get; init; }
 
@@ -40,6 +51,17 @@ internal sealed record App
     public ETag ETag { get; init; }
 
     public IEnumerable<AppSecret> ActiveSecrets(DateTimeOffset now) => Secrets.Where(s => s.IsActive(now));
+
+    /// <summary>
+    /// What the app may do now: its scopes as far as its registrant (<paramref name="registrant"/>, as read now) still
+    /// holds them, since an operator who loses a permission takes it from every credential it made. Null when the
+    /// registrant is gone (removed, or replaced by a new operator of the same id): the app then counts as revoked.
+    /// Without allocation when nothing is taken away.
+    /// </summary>
+    public IReadOnlySet<string>? CurrentScopes(Operator? registrant) =>
+        RegisteredBy is null ? Scopes
+        : registrant is null || !registrant.Backs(RegistrantGeneration) ? null
+        : Security.Scopes.Effective(Scopes, registrant.Permissions);
 
     /// <summary>
     /// The status at <paramref name="now"/>: an app past its expiry is expired whether or not the lifecycle job has

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.Audit;
@@ -11,12 +12,15 @@ namespace ServerlessAuth.Apps;
 
 /// <summary>
 /// App registrations of a tenant (the Kinabase flow): create (the first App Secret is in that response only), list,
-/// read, revoke; add and remove secrets. Apps belong to the tenant, so only its managers (owner, admin) or the
-/// deployment admin handle them; an app's scopes never exceed what its creator may grant.
+/// read, revoke; add and remove secrets. Apps belong to the tenant, so only its managers (owner, admin) through a key
+/// carrying <see cref="ControlPlaneScopes.Apps"/>, or the deployment admin, handle them. An app's scopes, and the scopes
+/// of an app that gets a new secret (the secret acts as the app), stay within the caller's effective permissions; an
+/// app follows its registrant's permissions live (<see cref="App.CurrentScopes"/>).
 /// </summary>
 internal sealed class AppHandlers(
     AppStore store,
     AppDirectory directory,
+    AppRevoker revoker,
     TenantStore tenants,
     LifecycleSchedule schedule,
     TimeProvider time,
@@ -26,14 +30,9 @@ internal sealed class AppHandlers(
 
     public async Task<Results<Created<AppResponse>, ApiProblem>> CreateAsync(Caller caller, TenantId tenantId, CreateAppRequest body, CancellationToken cancellationToken)
     {
-        if (!caller.CanSee(tenantId))
+        if (CheckAccess(caller, tenantId, "registers apps") is { } denied)
         {
-            return ApiProblem.NotFound();
-        }
-
-        if (!caller.CanManage(tenantId))
-        {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "Only an owner or admin of the tenant registers apps.");
+            return denied;
         }
 
         if ((Fields.CheckName(body.Name, "name") ?? CheckDescription(body.Description)) is { } fieldProblem)
@@ -47,14 +46,10 @@ internal sealed class AppHandlers(
             return scopeProblem;
         }
 
-        // An operator grants an app only what it may do itself; the admin key may grant anything.
-        if (caller.Operator is { } op)
+        // An operator grants an app only what its key may do; the admin key may grant anything.
+        if (caller.Ungranted(scopes!) is { Count: > 0 } ungranted)
         {
-            var ungranted = scopes!.Except(op.Permissions).ToHashSet(StringComparer.Ordinal);
-            if (ungranted.Count > 0)
-            {
-                return ApiProblem.InsufficientScope(ungranted, "Every scope of an app must be a permission of the operator who registers it.").WithField("scopes");
-            }
+            return ApiProblem.InsufficientScope(ungranted, "Every scope of an app must be within the permissions of the key that registers it.").WithField("scopes");
         }
 
         var tenant = await tenants.GetAsync(tenantId, cancellationToken);
@@ -88,33 +83,51 @@ internal sealed class AppHandlers(
             Secrets = [secret],
             CreatedAt = now,
             CreatedBy = caller.Actor,
+            RegisteredBy = caller.Operator?.Id,
             ExpiresAt = body.ExpiresAt,
         };
 
         // Indexed before it exists, so that the lifecycle job always finds it (see LifecycleSchedule).
         await schedule.TrackAppAsync(app, tenant, cancellationToken);
-        if (await store.AddAsync(app, Event(app, AuditEventTypes.AppCreated, now, caller, secret.Id), cancellationToken) != WriteOutcome.Done)
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            return ApiProblem.Conflict("App id collision; retry.");
+            // The registrant, read fresh, with its grant fence in the app's transaction: an app registered while its
+            // operator is removed fails as a key does (the removal revokes the apps it finds).
+            TableTransactionAction? guard = null;
+            var registered = app;
+            if (caller.Operator is { } registrant)
+            {
+                var read = await tenants.GetOperatorAsync(tenantId, registrant.Id, cancellationToken);
+                var beyond = scopes!.Except(read?.Permissions ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal);
+                if (read is null || read.Removing || beyond.Count > 0 || await tenants.WithGenerationAsync(read, cancellationToken) is not { } op)
+                {
+                    return ApiProblem.InsufficientScope(beyond, "Every scope of an app must be a permission of the operator who registers it.").WithField("scopes");
+                }
+
+                registered = app with { RegistrantGeneration = op.Generation };
+                guard = TenantStore.GrantGuard(op, now);
+            }
+
+            if (await store.AddAsync(registered, Event(app, AuditEventTypes.AppCreated, now, caller, secret.Id), guard, cancellationToken) == WriteOutcome.Done)
+            {
+                directory.Forget(tenantId, app.Id);
+                Log.AppCreated(logger, tenantId.Value, app.Id.Value, secret.Id.Value, caller.Actor);
+                var response = ToResponse(registered, now, secretText, secret.Id);
+                return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/apps/{app.Id.Value}", response);
+            }
+
+            Log.GrantRaced(logger, tenantId.Value, caller.Operator?.Id.Value ?? "admin", app.Id.Value);
         }
 
-        directory.Forget(tenantId, app.Id);
-        Log.AppCreated(logger, tenantId.Value, app.Id.Value, secret.Id.Value, caller.Actor);
-        var response = ToResponse(app, now, secretText, secret.Id);
-        return TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/apps/{app.Id.Value}", response);
+        return ApiProblem.Conflict("The app could not be stored (its registering operator was being removed, or its id was taken); retry.");
     }
 
     public async Task<Results<Ok<ListResponse<AppResponse>>, ApiProblem>> ListAsync(
         Caller caller, TenantId tenantId, int pageSize, string? storageToken, CancellationToken cancellationToken)
     {
-        if (!caller.CanSee(tenantId))
+        if (CheckAccess(caller, tenantId, "lists apps") is { } denied)
         {
-            return ApiProblem.NotFound();
-        }
-
-        if (!caller.CanManage(tenantId))
-        {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "Only an owner or admin of the tenant lists its apps.");
+            return denied;
         }
 
         if (await tenants.GetAsync(tenantId, cancellationToken) is null)
@@ -129,7 +142,12 @@ internal sealed class AppHandlers(
 
     public async Task<Results<Ok<AppResponse>, ApiProblem>> GetAsync(Caller caller, TenantId tenantId, AppId id, CancellationToken cancellationToken)
     {
-        var app = caller.CanManage(tenantId) ? await store.GetAsync(tenantId, id, cancellationToken) : null;
+        if (CheckAccess(caller, tenantId) is { } denied)
+        {
+            return denied;
+        }
+
+        var app = await store.GetAsync(tenantId, id, cancellationToken);
         return app is null ? ApiProblem.NotFound() : TypedResults.Ok(ToResponse(app, time.GetUtcNow()));
     }
 
@@ -139,54 +157,27 @@ internal sealed class AppHandlers(
     /// </summary>
     public async Task<Results<Ok<AppResponse>, ApiProblem>> RevokeAsync(Caller caller, TenantId tenantId, AppId id, CancellationToken cancellationToken)
     {
-        if (!caller.CanManage(tenantId))
+        if (CheckAccess(caller, tenantId) is { } denied)
         {
-            return ApiProblem.NotFound();
+            return denied;
         }
 
-        for (var attempt = 0; attempt < Attempts; attempt++)
-        {
-            var app = await store.GetAsync(tenantId, id, cancellationToken);
-            if (app is null)
-            {
-                return ApiProblem.NotFound();
-            }
-
-            var now = time.GetUtcNow();
-            if (app.Status == AppStatus.Revoked)
-            {
-                return TypedResults.Ok(ToResponse(app, now));
-            }
-
-            // An expired app can still be revoked (it then ends as revoked, for the record). Its purge is indexed first.
-            var revoked = app with { Status = AppStatus.Revoked, RevokedAt = now, RevokedBy = caller.Actor };
-            await schedule.TrackEndAsync(tenantId, AppCredential.Of(id), now, cancellationToken);
-            var outcome = await store.ReplaceAsync(revoked, Event(app, AuditEventTypes.AppRevoked, now, caller), cancellationToken);
-            if (outcome == WriteOutcome.NotFound)
-            {
-                return ApiProblem.NotFound();
-            }
-
-            if (outcome == WriteOutcome.Done)
-            {
-                directory.Forget(tenantId, id);
-                Log.AppRevoked(logger, tenantId.Value, id.Value, caller.Actor);
-                return TypedResults.Ok(ToResponse(revoked, now));
-            }
-
-            Log.AppWriteConflict(logger, tenantId.Value, id.Value);
-        }
-
-        return ApiProblem.Conflict("The app is being changed concurrently; retry.");
+        var (app, raced) = await revoker.RevokeAsync(tenantId, id, caller.Actor, detail: null, cancellationToken);
+        return raced ? ApiProblem.Conflict("The app is being changed concurrently; retry.")
+            : app is null ? ApiProblem.NotFound()
+            : TypedResults.Ok(ToResponse(app, time.GetUtcNow()));
     }
 
-    /// <summary>Adds a secret (shown in this response only). At most two are active, so rotation never leaves zero.</summary>
+    /// <summary>
+    /// Adds a secret (shown in this response only). At most two are active, so rotation never leaves zero. A secret acts
+    /// as the app, so the caller must be able to grant every scope of the app itself.
+    /// </summary>
     public async Task<Results<Created<AppSecretResponse>, ApiProblem>> AddSecretAsync(
         Caller caller, TenantId tenantId, AppId id, AddAppSecretRequest? body, CancellationToken cancellationToken)
     {
-        if (!caller.CanManage(tenantId))
+        if (CheckAccess(caller, tenantId) is { } denied)
         {
-            return ApiProblem.NotFound();
+            return denied;
         }
 
         var tenant = await tenants.GetAsync(tenantId, cancellationToken);
@@ -201,6 +192,11 @@ internal sealed class AppHandlers(
             if (app is null)
             {
                 return ApiProblem.NotFound();
+            }
+
+            if (caller.Ungranted(app.Scopes) is { Count: > 0 } ungranted)
+            {
+                return ApiProblem.InsufficientScope(ungranted, "A new secret acts as the app: every scope of the app must be within the permissions of the key that adds it.");
             }
 
             var now = time.GetUtcNow();
@@ -251,9 +247,9 @@ internal sealed class AppHandlers(
     public async Task<Results<NoContent, ApiProblem>> DeleteSecretAsync(
         Caller caller, TenantId tenantId, AppId id, AppSecretId secretId, CancellationToken cancellationToken)
     {
-        if (!caller.CanManage(tenantId))
+        if (CheckAccess(caller, tenantId) is { } denied)
         {
-            return ApiProblem.NotFound();
+            return denied;
         }
 
         for (var attempt = 0; attempt < Attempts; attempt++)
@@ -289,6 +285,28 @@ internal sealed class AppHandlers(
         }
 
         return ApiProblem.Conflict("The app is being changed concurrently; retry.");
+    }
+
+    /// <summary>
+    /// The checks every app route makes first: the tenant (404), the apps scope (403), then the role: a member gets 403
+    /// on the tenant-wide routes (<paramref name="what"/> names the route) and 404 on an app's own routes, as if the
+    /// app did not exist.
+    /// </summary>
+    private static ApiProblem? CheckAccess(Caller caller, TenantId tenantId, string? what = null)
+    {
+        if (!caller.CanSee(tenantId))
+        {
+            return ApiProblem.NotFound();
+        }
+
+        if (caller.Requires(ControlPlaneScopes.Apps) is { } scopeProblem)
+        {
+            return scopeProblem;
+        }
+
+        return caller.CanManage(tenantId) ? null
+            : what is null ? ApiProblem.NotFound()
+            : ApiProblem.InsufficientScope(new HashSet<string>(), $"Only an owner or admin of the tenant {what}.");
     }
 
     private static AuditEvent Event(App app, string type, DateTimeOffset at, Caller caller, AppSecretId? secret = null) => new()

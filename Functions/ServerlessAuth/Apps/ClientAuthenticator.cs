@@ -23,16 +23,19 @@ internal enum ClientRejection
     ApiNotEnabled,
 }
 
-/// <summary>An authenticated client, or why not (never an exception).</summary>
-internal sealed record ClientAuthentication(App? App, Tenant? Tenant, AppSecret? Secret, ClientRejection? Rejection)
+/// <summary>
+/// An authenticated client, or why not (never an exception). <see cref="Scopes"/>: what the app may do now, its scopes
+/// as far as its registrant still holds them.
+/// </summary>
+internal sealed record ClientAuthentication(App? App, Tenant? Tenant, AppSecret? Secret, ClientRejection? Rejection, IReadOnlySet<string>? Scopes = null)
 {
     public static ClientAuthentication Reject(ClientRejection rejection, App? app = null) => new(app, null, null, rejection);
 }
 
 /// <summary>
 /// Checks an app's client credentials (RFC 6749 §2.3.1): shapes first (no I/O), then the cached pointer and the
-/// cached app row (two point reads when cold), the secret by constant-time digest comparison, then the app's and
-/// the tenant's state.
+/// cached app row (two point reads when cold), the secret by constant-time digest comparison, then the app's, the
+/// tenant's and the registering operator's state (cached, like the tenant).
 /// </summary>
 internal sealed class ClientAuthenticator(AppDirectory apps, TenantDirectory tenants, ApiAccessPolicy access, TimeProvider time)
 {
@@ -93,8 +96,15 @@ internal sealed class ClientAuthenticator(AppDirectory apps, TenantDirectory ten
             return ClientAuthentication.Reject(ClientRejection.SecretExpired, app);
         }
 
+        // The app acts within its registrant's current permissions; a removed registrant took the app with it.
+        var registrant = app.RegisteredBy is { } registeredBy ? await tenants.GetOperatorAsync(tenant.Id, registeredBy, cancellationToken) : null;
+        if (app.CurrentScopes(registrant) is not { } scopes)
+        {
+            return ClientAuthentication.Reject(ClientRejection.AppRevoked, app);
+        }
+
         return access.Allows(tenant)
-            ? new ClientAuthentication(app, tenant, matched, null)
+            ? new ClientAuthentication(app, tenant, matched, null, scopes)
             : ClientAuthentication.Reject(ClientRejection.ApiNotEnabled, app);
     }
 }

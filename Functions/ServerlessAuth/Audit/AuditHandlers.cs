@@ -5,7 +5,10 @@ using ServerlessAuth.Tenants;
 
 namespace ServerlessAuth.Audit;
 
-/// <summary><c>GET /api/v1/tenants/{tenantId}/logs</c>: the tenant's audit and usage log, newest first (owners and admins).</summary>
+/// <summary>
+/// <c>GET /api/v1/tenants/{tenantId}/logs</c>: the tenant's audit and usage log, newest first (owners and admins,
+/// through a key carrying <see cref="Security.ControlPlaneScopes.Logs"/>).
+/// </summary>
 internal sealed class AuditHandlers(AuditStore store, TenantStore tenants)
 {
     public async Task<Results<Ok<ListResponse<LogEntryResponse>>, ApiProblem>> ListAsync(
@@ -14,6 +17,11 @@ internal sealed class AuditHandlers(AuditStore store, TenantStore tenants)
         if (!caller.CanSee(tenantId))
         {
             return ApiProblem.NotFound();
+        }
+
+        if (caller.Requires(Security.ControlPlaneScopes.Logs) is { } scopeProblem)
+        {
+            return scopeProblem;
         }
 
         if (!caller.CanManage(tenantId))

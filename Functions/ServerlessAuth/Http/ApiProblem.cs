@@ -107,6 +107,13 @@ public sealed class ApiProblem : IResult, IStatusCodeHttpResult, IContentTypeHtt
         _ => Unauthorized(ProblemCodes.InvalidCredential, "The credential is not valid."),
     };
 
+    /// <summary>
+    /// The refusal of a presented credential: 429 when its client is over the failure budget
+    /// (<see cref="FailureThrottle"/>), else the 401 or 403 it earned.
+    /// </summary>
+    internal static ApiProblem Refused(ValidationOutcome outcome, RateLimitDecision? throttled) =>
+        throttled is { } decision ? RateLimited(decision, "Too many failed credentials from this client; retry later.") : Rejected(outcome);
+
     internal static ApiProblem InsufficientScope(IReadOnlySet<string> required, string? detail = null)
     {
         var scope = Security.Scopes.Join(required.Order(StringComparer.Ordinal));

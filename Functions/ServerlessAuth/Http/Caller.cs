@@ -1,12 +1,17 @@
 using Microsoft.Extensions.Options;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Security;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Validation;
 
 namespace ServerlessAuth.Http;
 
-/// <summary>Who is calling the control plane: the deployment admin, or an operator through one of its API keys.</summary>
+/// <summary>
+/// Who is calling the control plane: the deployment admin, or an operator through one of its API keys. An operator acts
+/// with its <see cref="Permissions"/>: the presenting key's scopes ∩ its operator's current permissions. Every grant
+/// and every control-plane scope is checked against those, never against the operator's permissions alone.
+/// </summary>
 internal sealed record Caller
 {
     private Caller()
@@ -19,6 +24,9 @@ internal sealed record Caller
 
     public Operator? Operator => Principal?.Operator;
 
+    /// <summary>The caller's effective permissions; null for the admin key, which is not bounded by any.</summary>
+    public IReadOnlySet<string>? Permissions => Principal?.Scopes;
+
     /// <summary>Names the caller in audit lines: <c>admin</c> or <c>operator:{id}</c>.</summary>
     public string Actor => IsAdmin ? "admin" : $"operator:{Operator!.Id.Value}";
 
@@ -29,15 +37,34 @@ internal sealed record Caller
     /// <summary>May see the tenant at all (its own tenant, any role). Otherwise the answer is 404.</summary>
     public bool CanSee(TenantId tenant) => IsAdmin || Operator?.TenantId == tenant;
 
-    /// <summary>May manage the tenant's operators and every key (owner or admin of that tenant).</summary>
+    /// <summary>Manages the tenant (the admin key, or an owner or admin of that tenant), within the scopes its key carries.</summary>
     public bool CanManage(TenantId tenant) => IsAdmin || (Operator?.TenantId == tenant && Operator.ManagesTenant);
 
-    /// <summary>May manage the keys of <paramref name="op"/>: a manager, or the operator itself.</summary>
-    public bool CanManageKeysOf(TenantId tenant, OperatorId op) => CanManage(tenant) || (Operator?.TenantId == tenant && Operator.Id == op);
+    /// <summary>Is the operator <paramref name="op"/> itself (never the admin key).</summary>
+    public bool IsSelf(OperatorId op) => Operator?.Id == op;
+
+    /// <summary>
+    /// May create, change or remove an operator of <paramref name="role"/>: roles are handled only below the caller's
+    /// own, except by an owner (and the admin key).
+    /// </summary>
+    public bool CanHandleRole(OperatorRole role) => IsAdmin || Operator!.Role == OperatorRole.Owner || role < Operator.Role;
+
+    /// <summary>
+    /// 403 <c>insufficient_scope</c> naming <paramref name="scope"/> when the caller's key does not carry it (with its
+    /// operator holding it); null when it may act. The admin key carries every scope.
+    /// </summary>
+    public ApiProblem? Requires(string scope) =>
+        IsAdmin || Permissions!.Contains(scope)
+            ? null
+            : ApiProblem.InsufficientScope(new HashSet<string>(StringComparer.Ordinal) { scope }, $"The key lacks the control-plane scope '{scope}' (its operator must hold it as a permission, and the key carry it as a scope).");
+
+    /// <summary>What of <paramref name="granted"/> the caller may not give away (nothing, for the admin key).</summary>
+    public IReadOnlySet<string> Ungranted(IEnumerable<string> granted) =>
+        IsAdmin ? new HashSet<string>() : granted.Where(p => !Permissions!.Contains(p)).ToHashSet(StringComparer.Ordinal);
 }
 
 /// <summary>Authenticates control-plane callers: the admin key, or a valid operator API key.</summary>
-internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRecorder usage, TimeProvider time, IOptions<ServerlessAuthOptions> options)
+internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRecorder usage, FailureThrottle failures, TimeProvider time, IOptions<ServerlessAuthOptions> options)
 {
     private readonly string _adminDigest = options.Value.AdminKeyHash is { Length: > 0 } hash
         ? hash
@@ -64,7 +91,8 @@ internal sealed class CallerAuthenticator(CredentialValidator validator, UsageRe
         var outcome = await validator.ValidateAsync(credential, new HashSet<string>(), cancellationToken);
         if (outcome.Principal is not { } principal)
         {
-            return (null, ApiProblem.Rejected(outcome));
+            // The same failure budget per client address as validate: the control plane is no place to guess keys either.
+            return (null, ApiProblem.Refused(outcome, failures.RecordFailure(outcome, ClientAddress.Of(request))));
         }
 
         // App tokens are for the provider's API, not for managing ServerlessAuth: only operators' keys are callers.

@@ -122,7 +122,7 @@ internal static class RequestReader
         }
         catch (JsonException e)
         {
-            return (null, JsonProblem(e));
+            return (null, JsonBodyProblem.For(e, body.Span, type));
         }
     }
 
@@ -152,23 +152,6 @@ internal static class RequestReader
         return raw.Count == 1 && raw[0] is { } value && value.Length <= maxLength
             ? (value, null)
             : (null, ApiProblem.InvalidRequest($"{name} must be given at most once and at most {maxLength} characters long.", name));
-    }
-
-    private static ApiProblem JsonProblem(JsonException e)
-    {
-        // The serializer's messages name the member (and the JSON path) but not the value; they are safe to return.
-        var path = string.IsNullOrEmpty(e.Path) ? "$" : e.Path;
-        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-        var detail = e.Message.Contains("missing required properties", StringComparison.OrdinalIgnoreCase)
-            ? e.Message
-            : $"Invalid JSON at {path}: {FirstSentence(e.Message)}";
-        return ApiProblem.InvalidRequest(detail, field);
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
     }
 
     private static bool IsJson(string? contentType) =>

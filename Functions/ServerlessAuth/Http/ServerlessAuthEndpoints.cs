@@ -68,8 +68,7 @@ public static class ServerlessAuthEndpoints
             }
 
             var required = fromQuery.Union(fromBody!);
-            var client = new ClientAddress(request.HttpContext.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"].ToString());
-            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, uses, client, ct);
+            return await services.GetRequiredService<ValidateHandler>().ValidateAsync(credential, required, uses, ClientAddress.Of(request), ct);
         });
 
     /// <summary><c>POST /api/v1/tenants</c>.</summary>
@@ -245,7 +244,7 @@ public static class ServerlessAuthEndpoints
             var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.AppTokenRequest, ct);
             return problem is not null
                 ? OAuthError.InvalidRequest(problem.Status == 415 ? "The body must be application/json ({appId, appSecret}) or application/x-www-form-urlencoded (RFC 6749)." : problem.Body.Detail, problem.Status)
-                : await handler.IssueForAppAsync(body!, ct);
+                : await handler.IssueForAppAsync(body!, ClientAddress.Of(request), ct);
         });
 
     /// <summary><c>POST /api/v1/introspect</c> (RFC 7662).</summary>

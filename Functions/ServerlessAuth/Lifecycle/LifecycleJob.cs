@@ -382,7 +382,13 @@ internal sealed class LifecycleJob(
         }
 
         revoker.Forget(key);
-        await limiter.ForgetAsync(new RateLimitKey(tenant, id.Value), cancellationToken);
+
+        // The budget belongs to the rotation chain: it is forgotten with the chain's last key, never under its successor.
+        if (key.RotatedTo is null)
+        {
+            await limiter.ForgetAsync(new RateLimitKey(tenant, key.BudgetId), cancellationToken);
+        }
+
         return outcome == WriteOutcome.Done ? LifecycleChanges.Purged : LifecycleChanges.None;
     }
 

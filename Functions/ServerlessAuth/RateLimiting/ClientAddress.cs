@@ -11,6 +11,10 @@ internal readonly record struct ClientAddress(IPAddress? Remote, string? Forward
     /// <summary>The key of requests whose address is not known (no connection address, e.g. in-process hosts).</summary>
     public const string Unknown = "unknown";
 
+    /// <summary>Where <paramref name="request"/> came from, as its host saw it.</summary>
+    public static ClientAddress Of(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        new(request.HttpContext.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"].ToString());
+
     /// <summary>
     /// The address failures are counted under: the first <c>X-Forwarded-For</c> entry when trusted and well formed,
     /// else the connection's. IPv6 addresses count per /64, the block one subscriber usually holds, so that

@@ -44,9 +44,10 @@ internal sealed class CredentialRateLimiter(
     /// </summary>
     public ValueTask<RateLimitDecision?> AcquireAsync(CredentialPrincipal principal, int uses, CancellationToken cancellationToken)
     {
-        // A key's budget is its own; an app's is shared by all its tokens (keyed by the app, not the jti), or every
-        // fresh token would bring a fresh budget.
-        var key = new RateLimitKey(principal.Tenant.Id, principal.ApiKey is null ? "app:" + principal.Subject : principal.CredentialId);
+        // A key's budget is its rotation chain's (a rotated key spends what the key it replaced had left); an app's is
+        // shared by all its tokens (keyed by the app, not the jti). Otherwise each rotation, or each fresh token, would
+        // bring a fresh budget.
+        var key = new RateLimitKey(principal.Tenant.Id, principal.ApiKey is { } apiKey ? apiKey.BudgetId : "app:" + principal.Subject);
         var limit = principal.ApiKey?.RateLimitPerHour ?? principal.Tenant.RateLimitPerHour;
         return AcquireAsync(key, limit, uses, principal.ApiKey?.Hint, cancellationToken);
     }

@@ -6,7 +6,7 @@ using ServerlessAuth.Validation;
 namespace ServerlessAuth.RateLimiting;
 
 /// <summary>
-/// Throttles repeated failed validations from one client address without locking out the real holder: at most
+/// Throttles repeated failed credentials from one client address without locking out the real holder: at most
 /// <see cref="RateLimitingOptions.FailureLimit"/> failures per sliding <see cref="RateLimitingOptions.FailureWindow"/>
 /// are answered 401; further failures answer 429 until the oldest leaves the window. Only failures are counted and
 /// only failures are refused, so a valid credential from the same address still validates.
@@ -25,10 +25,18 @@ internal sealed class FailureThrottle(RateLimitMetrics metrics, TimeProvider tim
     /// Counts a refused validation against its client's address. Null: answer the refusal as usual. Otherwise the
     /// address is over its budget: answer 429 with this decision (the failure is then not counted again).
     /// </summary>
-    public RateLimitDecision? RecordFailure(ValidationOutcome outcome, ClientAddress client)
-    {
+    public RateLimitDecision? RecordFailure(ValidationOutcome outcome, ClientAddress client) =>
+
         // Failures of the secret only (401). A 403 means the secret matched: its holder is not guessing.
-        if (_options.FailureLimit == 0 || outcome.Reason is not (RejectionReason.InvalidCredential or RejectionReason.Expired or RejectionReason.Revoked))
+        outcome.Reason is RejectionReason.InvalidCredential or RejectionReason.Expired or RejectionReason.Revoked ? RecordFailure(client) : null;
+
+    /// <summary>
+    /// Counts a credential refused anywhere else (the control plane's caller, a client secret at the OAuth endpoints)
+    /// against the same budget: one budget per address, wherever it presents credentials.
+    /// </summary>
+    public RateLimitDecision? RecordFailure(ClientAddress client)
+    {
+        if (_options.FailureLimit == 0)
         {
             return null;
         }

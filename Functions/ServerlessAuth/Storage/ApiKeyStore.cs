@@ -18,12 +18,15 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
     private const string KeyRowEnd = "key}";
     private const string SecretRowPrefix = "secret|";
 
-    /// <summary>Stores a new key and the event that records it: all rows or none.</summary>
-    public async Task<WriteOutcome> AddAsync(ApiKey key, AuditEvent audit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a new key and the event that records it, guarded by its operator's row (<see cref="TenantStore.GrantGuard"/>):
+    /// all rows or none.
+    /// </summary>
+    public async Task<WriteOutcome> AddAsync(ApiKey key, AuditEvent audit, TableTransactionAction operatorGuard, CancellationToken cancellationToken)
     {
         await retention.TrackAsync(key.TenantId, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        IReadOnlyList<TableTransactionAction> actions = [.. AddActions(key), AuditStore.AddAction(audit)];
+        IReadOnlyList<TableTransactionAction> actions = [.. AddActions(key), AuditStore.AddAction(audit), operatorGuard];
         return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: actions[0].Entity);
     }
 
@@ -60,15 +63,16 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
     }
 
     /// <summary>
-    /// Rotation in one transaction: the old key (shortened expiry, guarded by its ETag), the new key and the event.
-    /// Either the new key exists and the old one ends with its overlap window, or nothing changed.
+    /// Rotation in one transaction: the old key (shortened expiry, guarded by its ETag), the new key, the event and the
+    /// operator's guard (<see cref="TenantStore.GrantGuard"/>). Either the new key exists and the old one ends with its
+    /// overlap window, or nothing changed.
     /// </summary>
-    public async Task<WriteOutcome> RotateAsync(ApiKey previous, ApiKey next, AuditEvent audit, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> RotateAsync(ApiKey previous, ApiKey next, AuditEvent audit, TableTransactionAction operatorGuard, CancellationToken cancellationToken)
     {
         await retention.TrackAsync(previous.TenantId, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         var added = AddActions(next).ToList();
-        return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. added, AuditStore.AddAction(audit)], cancellationToken, witness: added[0].Entity);
+        return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. added, AuditStore.AddAction(audit), operatorGuard], cancellationToken, witness: added[0].Entity);
     }
 
     /// <summary>
@@ -157,6 +161,8 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
         ["RateLimitPerHour"] = k.RateLimitPerHour,
         ["RotatedFrom"] = k.RotatedFrom,
         ["RotatedTo"] = k.RotatedTo,
+        ["RateLimitId"] = k.RateLimitId,
+        ["OperatorGeneration"] = k.OperatorGeneration,
     };
 
     private static ApiKey ToApiKey(TableEntity e)
@@ -179,6 +185,8 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
             RateLimitPerHour = e.GetInt32("RateLimitPerHour"),
             RotatedFrom = e.GetString("RotatedFrom"),
             RotatedTo = e.GetString("RotatedTo"),
+            RateLimitId = e.GetString("RateLimitId"),
+            OperatorGeneration = e.GetString("OperatorGeneration"),
             ETag = e.ETag,
         };
     }

@@ -20,6 +20,9 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
     private const string AppRowEnd = "app}";
     private const string IndexRow = "tenant";
 
+    /// <summary>How <see cref="App.CreatedBy"/> names an operator (the audit actor).</summary>
+    private const string OperatorActorPrefix = "operator:";
+
     /// <summary>The tenant an app id belongs to: one point read of the immutable index.</summary>
     public async Task<AppLocation?> FindTenantAsync(AppId id, CancellationToken cancellationToken)
     {
@@ -29,11 +32,12 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
     }
 
     /// <summary>
-    /// Stores a new app: index first, then the app row together with the event that records it (one transaction).
+    /// Stores a new app: index first, then the app row together with the event that records it and, for an app an
+    /// operator registers, that operator's guard (<see cref="TenantStore.GrantGuard"/>), in one transaction.
     /// A failure in between leaves an index row pointing at no app, which answers like an unknown app; the secret
     /// is shown only once both are written.
     /// </summary>
-    public async Task<WriteOutcome> AddAsync(App app, AuditEvent audit, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> AddAsync(App app, AuditEvent audit, TableTransactionAction? operatorGuard, CancellationToken cancellationToken)
     {
         var index = await storage.GetAsync(TableStorage.AppIndex, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
@@ -44,8 +48,10 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
 
         await retention.TrackAsync(app.TenantId, cancellationToken);
         var row = ToEntity(app);
-        return await StoreWrites.SubmitAsync(
-            table, [new TableTransactionAction(TableTransactionActionType.Add, row), AuditStore.AddAction(audit)], cancellationToken, witness: row);
+        IReadOnlyList<TableTransactionAction> actions = operatorGuard is null
+            ? [new(TableTransactionActionType.Add, row), AuditStore.AddAction(audit)]
+            : [new(TableTransactionActionType.Add, row), AuditStore.AddAction(audit), operatorGuard];
+        return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: row);
     }
 
     public async Task<App?> GetAsync(TenantId tenant, AppId id, CancellationToken cancellationToken)
@@ -108,6 +114,18 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
         return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApp, cancellationToken);
     }
 
+    /// <summary>
+    /// One page of the apps <paramref name="op"/> registered (a filtered query of the tenant's partition), also those
+    /// stored before <c>RegisteredBy</c> existed, found by their <c>CreatedBy</c>.
+    /// </summary>
+    public async Task<Page<App>> ListRegisteredByAsync(TenantId tenant, OperatorId op, int pageSize, string? storageToken, CancellationToken cancellationToken)
+    {
+        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+        var actor = OperatorActorPrefix + op.Value;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {AppRowPrefix} and RowKey lt {AppRowEnd} and (RegisteredBy eq {op.Value} or CreatedBy eq {actor})");
+        return await StoreWrites.ReadPageAsync(table, filter, pageSize, storageToken, ToApp, cancellationToken);
+    }
+
     private static TableEntity ToEntity(App a) => new(a.TenantId.Value, AppRowPrefix + a.Id.Value)
     {
         ["AppId"] = a.Id.Value,
@@ -120,6 +138,8 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             StorageJsonContext.Default.ListStoredSecret),
         ["CreatedAt"] = a.CreatedAt,
         ["CreatedBy"] = a.CreatedBy,
+        ["RegisteredBy"] = a.RegisteredBy?.Value,
+        ["RegistrantGeneration"] = a.RegistrantGeneration,
         ["RevokedAt"] = a.RevokedAt,
         ["RevokedBy"] = a.RevokedBy,
         ["ExpiresAt"] = a.ExpiresAt,
@@ -146,12 +166,23 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             })],
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
             CreatedBy = e.GetString("CreatedBy") ?? "",
+            RegisteredBy = RegistrantOf(e),
+            RegistrantGeneration = e.GetString("RegistrantGeneration"),
             RevokedAt = e.GetDateTimeOffset("RevokedAt"),
             RevokedBy = e.GetString("RevokedBy"),
             ExpiresAt = e.GetDateTimeOffset("ExpiresAt"),
             ETag = e.ETag,
         };
     }
+
+    /// <summary>
+    /// The operator who registered an app: its <c>RegisteredBy</c>, or, for apps stored before that existed, the
+    /// operator its <c>CreatedBy</c> names (so that they too follow their registrant's permissions and end with it).
+    /// </summary>
+    private static OperatorId? RegistrantOf(TableEntity e) =>
+        e.GetString("RegisteredBy") is { } registeredBy ? OperatorId.FromStorage(registeredBy)
+        : e.GetString("CreatedBy") is { } createdBy && createdBy.StartsWith(OperatorActorPrefix, StringComparison.Ordinal) && OperatorId.TryParse(createdBy[OperatorActorPrefix.Length..], out var op) ? op
+        : null;
 }
 
 /// <summary>Where an app lives: its id and its tenant (the partition of its row).</summary>

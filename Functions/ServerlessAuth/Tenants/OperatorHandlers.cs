@@ -1,33 +1,36 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Apps;
 using ServerlessAuth.Http;
+using ServerlessAuth.Security;
 using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.Tenants;
 
 /// <summary>
-/// Operators of a tenant, kept in sync by the provider's backend. Managers (owner, admin) change operators, but
-/// never grant a role above their own or a permission they do not hold; members read only themselves.
+/// Operators of a tenant, kept in sync by the provider's backend (the admin key) or by its owners and admins through a
+/// key carrying <see cref="ControlPlaneScopes.Operators"/>. Roles are granted and changed only below the caller's own
+/// role, except by an owner; permissions granted stay within the caller's effective permissions (those the operator
+/// holds already may be kept); no operator adds to its own role or permissions. Anyone reads itself.
 /// </summary>
 internal sealed class OperatorHandlers(
     TenantStore store,
     TenantDirectory directory,
     ApiKeyRevoker revoker,
+    AppRevoker appRevoker,
     TimeProvider time,
     ILogger<OperatorHandlers> logger)
 {
+    /// <summary>Attempts of a write that lost a race (another manager, a key being issued to the operator).</summary>
+    private const int Attempts = 5;
+
     public async Task<Results<Ok<OperatorResponse>, Created<OperatorResponse>, ApiProblem>> PutAsync(
         Caller caller, TenantId tenantId, OperatorId id, PutOperatorRequest body, CancellationToken cancellationToken)
     {
-        if (!caller.CanSee(tenantId))
+        if (CheckManager(caller, tenantId, "manages operators") is { } denied)
         {
-            return ApiProblem.NotFound();
-        }
-
-        if (!caller.CanManage(tenantId))
-        {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "Only an owner or admin of the tenant manages operators.");
+            return denied;
         }
 
         if (Fields.CheckName(body.DisplayName, "displayName") is { } nameProblem)
@@ -46,18 +49,9 @@ internal sealed class OperatorHandlers(
             return problem;
         }
 
-        if (caller.Operator is { } actor)
+        if (!caller.CanHandleRole(role))
         {
-            if (role > actor.Role)
-            {
-                return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator cannot grant a role above its own.").WithField("role");
-            }
-
-            var ungranted = permissions!.Except(actor.Permissions).ToHashSet(StringComparer.Ordinal);
-            if (ungranted.Count > 0)
-            {
-                return ApiProblem.InsufficientScope(ungranted, "An operator cannot grant permissions it does not hold.").WithField("permissions");
-            }
+            return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator grants only roles below its own (an owner grants any).").WithField("role");
         }
 
         if (await store.GetAsync(tenantId, cancellationToken) is null)
@@ -65,46 +59,69 @@ internal sealed class OperatorHandlers(
             return ApiProblem.NotFound();
         }
 
-        var now = time.GetUtcNow();
-        var existing = await store.GetOperatorAsync(tenantId, id, cancellationToken);
-        if (existing is not null && caller.Operator is { } manager && existing.Role > manager.Role)
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator cannot change an operator of a higher role.");
+            var now = time.GetUtcNow();
+            var stored = await store.GetOperatorAsync(tenantId, id, cancellationToken);
+
+            // An operator whose removal did not finish is gone already: putting it again creates a new one.
+            var existing = stored is { Removing: false } ? stored : null;
+            if (CheckChange(caller, id, existing, role, permissions!) is { } refused)
+            {
+                return refused;
+            }
+
+            var op = new Operator
+            {
+                TenantId = tenantId,
+                Id = id,
+                DisplayName = body.DisplayName,
+                Role = role,
+                Permissions = permissions!,
+                CreatedAt = existing?.CreatedAt ?? now,
+                UpdatedAt = now,
+
+                // A new operator of a reused id is a new generation: it inherits no key or app of the one before.
+                Generation = existing?.Generation ?? Operator.NewGeneration(),
+                ETag = stored?.ETag ?? default,
+            };
+
+            var outcome = stored is null
+                ? await store.AddOperatorAsync(op, cancellationToken)
+                : await store.ReplaceOperatorAsync(op, newFence: existing?.Generation is null, cancellationToken);
+            if (outcome == WriteOutcome.Done)
+            {
+                directory.Forget(tenantId, id);
+                Log.OperatorSaved(logger, tenantId.Value, id.Value, caller.Actor);
+                var response = ToResponse(op);
+                return existing is null
+                    ? TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/operators/{id.Value}", response)
+                    : TypedResults.Ok(response);
+            }
         }
 
-        var op = new Operator
-        {
-            TenantId = tenantId,
-            Id = id,
-            DisplayName = body.DisplayName,
-            Role = role,
-            Permissions = permissions!,
-            CreatedAt = existing?.CreatedAt ?? now,
-            UpdatedAt = now,
-            ETag = existing?.ETag ?? default,
-        };
-
-        var outcome = existing is null
-            ? await store.AddOperatorAsync(op, cancellationToken)
-            : await store.ReplaceOperatorAsync(op, cancellationToken);
-        if (outcome != WriteOutcome.Done)
-        {
-            return ApiProblem.Conflict("The operator was changed concurrently; retry.");
-        }
-
-        directory.Forget(tenantId, id);
-        Log.OperatorSaved(logger, tenantId.Value, id.Value, caller.Actor);
-        var response = ToResponse(op);
-        return existing is null
-            ? TypedResults.Created($"/api/v1/tenants/{tenantId.Value}/operators/{id.Value}", response)
-            : TypedResults.Ok(response);
+        return ApiProblem.Conflict("The operator was changed concurrently; retry.");
     }
 
     public async Task<Results<Ok<OperatorResponse>, ApiProblem>> GetAsync(Caller caller, TenantId tenantId, OperatorId id, CancellationToken cancellationToken)
     {
-        if (!caller.CanManage(tenantId) && !(caller.CanSee(tenantId) && caller.Operator?.Id == id))
+        if (!caller.CanSee(tenantId))
         {
             return ApiProblem.NotFound();
+        }
+
+        // Reading oneself needs no scope; reading others is managing operators, and a member may not know who they are.
+        if (!caller.IsSelf(id))
+        {
+            if (caller.Requires(ControlPlaneScopes.Operators) is { } scopeProblem)
+            {
+                return scopeProblem;
+            }
+
+            if (!caller.CanManage(tenantId))
+            {
+                return ApiProblem.NotFound();
+            }
         }
 
         var op = await store.GetOperatorAsync(tenantId, id, cancellationToken);
@@ -114,14 +131,9 @@ internal sealed class OperatorHandlers(
     public async Task<Results<Ok<ListResponse<OperatorResponse>>, ApiProblem>> ListAsync(
         Caller caller, TenantId tenantId, int pageSize, string? storageToken, CancellationToken cancellationToken)
     {
-        if (!caller.CanSee(tenantId))
+        if (CheckManager(caller, tenantId, "lists operators") is { } denied)
         {
-            return ApiProblem.NotFound();
-        }
-
-        if (!caller.CanManage(tenantId))
-        {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "Only an owner or admin of the tenant lists its operators.");
+            return denied;
         }
 
         if (await store.GetAsync(tenantId, cancellationToken) is null)
@@ -133,40 +145,99 @@ internal sealed class OperatorHandlers(
         return TypedResults.Ok(new ListResponse<OperatorResponse> { Items = [.. page.Items.Select(ToResponse)], ContinuationToken = page.ContinuationToken });
     }
 
-    /// <summary>Removes an operator and revokes every key it held (permission inheritance: nothing is left to inherit).</summary>
+    /// <summary>
+    /// Removes an operator and revokes every key it held and every app it registered (nothing is left to inherit its
+    /// permissions). First the operator is marked as being removed and its grant fence deleted, in one transaction: from
+    /// then on its keys and apps are refused, and no key or app granted to it can land (<see cref="TenantStore.GrantGuard"/>).
+    /// Then its keys and apps are revoked, and the row is deleted, guarded by its ETag. Should it fail half way, the
+    /// operator stays marked and a retry finishes the job.
+    /// </summary>
     public async Task<Results<NoContent, ApiProblem>> DeleteAsync(Caller caller, TenantId tenantId, OperatorId id, CancellationToken cancellationToken)
+    {
+        if (CheckManager(caller, tenantId, "removes operators") is { } denied)
+        {
+            return denied;
+        }
+
+        var (revokedKeys, revokedApps, marked) = (0, 0, false);
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var op = await store.GetOperatorAsync(tenantId, id, cancellationToken);
+            if (op is null)
+            {
+                // Gone: missing from the start, or removed by a concurrent request while this one revoked.
+                return attempt == 0 ? ApiProblem.NotFound() : TypedResults.NoContent();
+            }
+
+            if (!caller.CanHandleRole(op.Role))
+            {
+                return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator removes only operators of a role below its own (an owner removes any).");
+            }
+
+            if (!op.Removing)
+            {
+                if (marked)
+                {
+                    return ApiProblem.Conflict("The operator was created again while it was being removed.");
+                }
+
+                marked = await store.MarkRemovingAsync(op, time.GetUtcNow(), cancellationToken) == WriteOutcome.Done;
+                directory.Forget(tenantId, id);
+
+                // Read again either way: the delete needs the row's new ETag, and a lost race needs a new look.
+                continue;
+            }
+
+            marked = true;
+            revokedKeys += await revoker.RevokeAllOfOperatorAsync(tenantId, id, caller.Actor, cancellationToken);
+            var (apps, appsDone) = await appRevoker.RevokeAllRegisteredByAsync(tenantId, id, caller.Actor, cancellationToken);
+            revokedApps += apps;
+            if (appsDone && await store.DeleteOperatorAsync(op, cancellationToken) == WriteOutcome.Done)
+            {
+                directory.Forget(tenantId, id);
+                Log.OperatorRemoved(logger, tenantId.Value, id.Value, caller.Actor, revokedKeys, revokedApps);
+                return TypedResults.NoContent();
+            }
+
+            Log.OperatorRemovalRaced(logger, tenantId.Value, id.Value);
+        }
+
+        return ApiProblem.Conflict("The operator kept changing while it was being removed; retry.");
+    }
+
+    /// <summary>The checks of the routes that only managers use: the tenant (404), the scope and the role (403).</summary>
+    private static ApiProblem? CheckManager(Caller caller, TenantId tenantId, string what)
     {
         if (!caller.CanSee(tenantId))
         {
             return ApiProblem.NotFound();
         }
 
-        if (!caller.CanManage(tenantId))
+        return caller.Requires(ControlPlaneScopes.Operators)
+            ?? (caller.CanManage(tenantId) ? null : ApiProblem.InsufficientScope(new HashSet<string>(), $"Only an owner or admin of the tenant {what}."));
+    }
+
+    /// <summary>
+    /// Whether the caller may make <paramref name="existing"/> (null: a new operator) into one of <paramref name="role"/>
+    /// with <paramref name="permissions"/>. Keeping a permission the operator holds already is not granting it, so a
+    /// manager may update an operator who holds more than the manager's key carries; adding is bounded by that key.
+    /// </summary>
+    private static ApiProblem? CheckChange(Caller caller, OperatorId id, Operator? existing, OperatorRole role, IReadOnlySet<string> permissions)
+    {
+        if (existing is not null && !caller.CanHandleRole(existing.Role))
         {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "Only an owner or admin of the tenant removes operators.");
+            return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator changes only operators of a role below its own (an owner changes any).");
         }
 
-        var op = await store.GetOperatorAsync(tenantId, id, cancellationToken);
-        if (op is null)
+        var added = permissions.Except(existing?.Permissions ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal);
+        if (caller.IsSelf(id) && (existing is null || role > existing.Role || added.Count > 0))
         {
-            return ApiProblem.NotFound();
+            return ApiProblem.InsufficientScope(added, "An operator cannot raise its own role or add to its own permissions.").WithField(added.Count > 0 ? "permissions" : "role");
         }
 
-        if (caller.Operator is { } manager && op.Role > manager.Role)
-        {
-            return ApiProblem.InsufficientScope(new HashSet<string>(), "An operator cannot remove an operator of a higher role.");
-        }
-
-        // Keys first: should this fail half way, the operator still exists and a retry finishes the job.
-        var revoked = await revoker.RevokeAllOfOperatorAsync(tenantId, id, caller.Actor, cancellationToken);
-        if (await store.DeleteOperatorAsync(op, cancellationToken) != WriteOutcome.Done)
-        {
-            return ApiProblem.Conflict("The operator was changed concurrently; retry.");
-        }
-
-        directory.Forget(tenantId, id);
-        Log.OperatorRemoved(logger, tenantId.Value, id.Value, caller.Actor, revoked);
-        return TypedResults.NoContent();
+        return caller.Ungranted(added) is { Count: > 0 } ungranted
+            ? ApiProblem.InsufficientScope(ungranted, "An operator grants only permissions its key carries.").WithField("permissions")
+            : null;
     }
 
     internal static bool TryParseRole(string? value, out OperatorRole role)

@@ -41,9 +41,33 @@ internal sealed record Operator
     public required IReadOnlySet<string> Permissions { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>
+    /// Random per creation of the operator: its keys and the apps it registers carry it, so that an operator created
+    /// again with the same id inherits none of them. Null on rows stored before it existed (set on their next grant).
+    /// </summary>
+    public string? Generation { get; init; }
+
+    /// <summary>
+    /// Set by the first step of a removal: from then on the operator's keys and apps are refused and nothing more is
+    /// granted to it, so the removal's revocations finish however many grants were racing it.
+    /// </summary>
+    public bool Removing { get; init; }
+
     public ETag ETag { get; init; }
 
     public bool ManagesTenant => Role is OperatorRole.Owner or OperatorRole.Admin;
+
+    /// <summary>A new <see cref="Generation"/>.</summary>
+    public static string NewGeneration() => Security.Base62.Random(16);
+
+    /// <summary>
+    /// Whether this operator still stands behind a credential stamped with <paramref name="generation"/>: it is not being
+    /// removed, and it is the operator that made it (not an earlier one of the same id). A missing stamp on either side
+    /// (rows stored before generations existed) counts as the same generation.
+    /// </summary>
+    public bool Backs(string? generation) =>
+        !Removing && (generation is null || Generation is null || string.Equals(generation, Generation, StringComparison.Ordinal));
 
     /// <summary>The role as the API spells it: <c>member</c>, <c>admin</c> or <c>owner</c>.</summary>
     public string RoleName => Role switch

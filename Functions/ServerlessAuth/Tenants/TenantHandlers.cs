@@ -9,7 +9,10 @@ using ServerlessAuth.Validation;
 
 namespace ServerlessAuth.Tenants;
 
-/// <summary>Tenants: create (admin key), read (any operator of the tenant), update (managers; commercial fields admin only).</summary>
+/// <summary>
+/// Tenants: create (admin key), read (any operator of the tenant, no scope needed), update (managers through a key
+/// carrying <see cref="Security.ControlPlaneScopes.Tenant"/>; commercial fields admin only).
+/// </summary>
 internal sealed partial class TenantHandlers(
     TenantStore store,
     TenantDirectory directory,
@@ -88,6 +91,11 @@ internal sealed partial class TenantHandlers(
         if (!caller.CanSee(id))
         {
             return ApiProblem.NotFound();
+        }
+
+        if (caller.Requires(Security.ControlPlaneScopes.Tenant) is { } scopeProblem)
+        {
+            return scopeProblem;
         }
 
         if (!caller.CanManage(id))

@@ -17,7 +17,8 @@ internal sealed record VerifiedToken(
 /// <summary>
 /// Validates our access tokens: the compact-JWS pre-checks (<see cref="CompactJws"/>), the signature with a key
 /// from our own ring only, <c>iss</c> and <c>aud</c> exactly, then <c>exp</c>/<c>nbf</c> with the configured skew,
-/// the <c>jti</c> against revocations, and the app and its tenant as they are now. A token verified a moment ago
+/// the <c>jti</c> against revocations, and the app, its tenant and its registering operator as they are now (a token
+/// does no more than the operator who registered its app may do now). A token verified a moment ago
 /// by the same published key skips the signature verification (<see cref="VerifiedTokenCache"/>); every other check
 /// runs on every use.
 /// </summary>
@@ -63,9 +64,14 @@ internal sealed class JwtValidator(
         }
 
         var (revoked, app, tenant) = await ReadStateAsync(token, cancellationToken);
-        if (revoked || app is null || app.Status == AppStatus.Revoked || tenant is null)
+
+        // What the app may do now: its scopes as far as its registrant still holds them (one cached read, and only for
+        // apps an operator registered); null when the registrant is gone.
+        var registrant = app?.RegisteredBy is { } registeredBy ? await tenants.GetOperatorAsync(token.TenantId, registeredBy, cancellationToken) : null;
+        var appScopes = app?.CurrentScopes(registrant);
+        if (revoked || app is null || app.Status == AppStatus.Revoked || tenant is null || appScopes is null)
         {
-            // Revoked itself, or its app (or tenant) was: every token of a revoked app stops working.
+            // Revoked itself, or its app (or tenant, or the app's registrant) was: every token of a revoked app stops working.
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.Revoked), token.Jti, null);
             return ValidationOutcome.Reject(RejectionReason.Revoked, token.Jti, Holder(token));
         }
@@ -84,7 +90,7 @@ internal sealed class JwtValidator(
         }
 
         // A token never does more than its app may do now.
-        var effective = Scopes.Effective(token.Scopes, app.Scopes);
+        var effective = Scopes.Effective(token.Scopes, appScopes);
         if (!requiredScopes.IsSubsetOf(effective))
         {
             Log.ValidationRejected(logger, Kind, nameof(RejectionReason.InsufficientScope), token.Jti, null);
@@ -126,6 +132,12 @@ internal sealed class JwtValidator(
         if (verified.TryGet(digest, key.Stored, out var known))
         {
             return known;
+        }
+
+        // One encoding per signature: the high-S twin of a token is refused (a cached token passed this check already).
+        if (!LowS.IsLow(presented))
+        {
+            return null;
         }
 
         var result = await Handler.ValidateTokenAsync(presented, new TokenValidationParameters

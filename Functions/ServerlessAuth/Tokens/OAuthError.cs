@@ -75,9 +75,13 @@ public sealed class OAuthError : IResult, IStatusCodeHttpResult, IContentTypeHtt
     /// 429: the app's hourly budget (shared by its token requests and the validations of its tokens) is spent.
     /// RFC 6749 has no error code for this; <c>rate_limited</c> matches the problem code of the rest of the API.
     /// </summary>
-    internal static OAuthError RateLimited(RateLimiting.RateLimitDecision decision)
+    internal static OAuthError RateLimited(RateLimiting.RateLimitDecision decision) =>
+        RateLimited(decision, $"The app's rate limit of {decision.Quota} requests per hour is exhausted; retry later.");
+
+    /// <summary>429 <c>rate_limited</c> with <c>Retry-After</c> and the IETF headers of <paramref name="decision"/>.</summary>
+    internal static OAuthError RateLimited(RateLimiting.RateLimitDecision decision, string description)
     {
-        var error = new OAuthError(429, "rate_limited", $"The app's rate limit of {decision.Quota} requests per hour is exhausted; retry later.");
+        var error = new OAuthError(429, "rate_limited", description);
         error._headers.Add(new("Retry-After", decision.RetryAfterHeader));
         error._headers.Add(new("RateLimit-Policy", decision.PolicyHeader));
         error._headers.Add(new("RateLimit", decision.RateLimitHeader));

@@ -4,11 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ServerlessAuth.Http;
+using ServerlessAuth.RateLimiting;
 
 namespace ServerlessAuth.Tokens;
 
-/// <summary>Client credentials as presented: in the form body (<c>client_secret_post</c>) or HTTP Basic (<c>client_secret_basic</c>).</summary>
-internal sealed record ClientCredentials(string? ClientId, string? ClientSecret, bool ViaBasic)
+/// <summary>
+/// Client credentials as presented: in the form body (<c>client_secret_post</c>) or HTTP Basic (<c>client_secret_basic</c>),
+/// and from where (<paramref name="From"/>: a refused secret counts against that client's failure budget).
+/// </summary>
+internal sealed record ClientCredentials(string? ClientId, string? ClientSecret, bool ViaBasic, ClientAddress From)
 {
     public bool Present => ClientId is not null || ClientSecret is not null || ViaBasic;
 }
@@ -20,6 +24,9 @@ internal sealed record ClientCredentials(string? ClientId, string? ClientSecret,
 internal static class OAuthRequestReader
 {
     private static readonly string[] SecretQueryNames = ["client_secret", "token", "access_token", "appSecret"];
+
+    /// <summary>The parameters these endpoints define: the only names an error may repeat back to the caller.</summary>
+    private static readonly string[] KnownParameters = ["grant_type", "scope", "client_id", "client_secret", "token", "token_type_hint"];
 
     public static bool IsForm(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
@@ -61,7 +68,8 @@ internal static class OAuthRequestReader
             if (values.Count != 1)
             {
                 // RFC 6749 §3.2: parameters MUST NOT be included more than once.
-                return (null, OAuthError.InvalidRequest($"The parameter '{Printable(name)}' is repeated."));
+                // A name the caller made up (an API key pasted as a name, a script) is never echoed.
+                return (null, OAuthError.InvalidRequest(KnownParameters.Contains(name, StringComparer.Ordinal) ? $"The parameter '{name}' is repeated." : "A parameter is repeated."));
             }
 
             form[name] = values[0] ?? "";
@@ -81,7 +89,7 @@ internal static class OAuthRequestReader
         var authorization = request.Headers.Authorization;
         if (authorization.Count == 0)
         {
-            return (new ClientCredentials(bodyId, bodySecret, ViaBasic: false), null);
+            return (new ClientCredentials(bodyId, bodySecret, ViaBasic: false, ClientAddress.Of(request)), null);
         }
 
         if (authorization.Count > 1)
@@ -132,8 +140,6 @@ internal static class OAuthRequestReader
             return (null, OAuthError.InvalidRequest("client_id in the body differs from the one in HTTP Basic."));
         }
 
-        return (new ClientCredentials(id, secret, ViaBasic: true), null);
+        return (new ClientCredentials(id, secret, ViaBasic: true, ClientAddress.Of(request)), null);
     }
-
-    private static string Printable(string value) => new([.. value.Take(32).Select(c => c is >= ' ' and <= '~' ? c : '?')]);
 }

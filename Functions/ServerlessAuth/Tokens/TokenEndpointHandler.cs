@@ -10,13 +10,14 @@ namespace ServerlessAuth.Tokens;
 /// <c>{appId, appSecret}</c>, and RFC 6749 §4.4 client credentials (form-encoded, secret in the body or HTTP Basic,
 /// optional <c>scope</c> narrowing). Errors as RFC 6749 §5.2. Never a refresh token.
 /// </summary>
-internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIssuer issuer, CredentialRateLimiter limiter, ServerlessAuthTelemetry telemetry, ILogger<TokenEndpointHandler> logger)
+internal sealed class TokenEndpointHandler(
+    ClientAuthenticator clients, TokenIssuer issuer, CredentialRateLimiter limiter, FailureThrottle failures, ServerlessAuthTelemetry telemetry, ILogger<TokenEndpointHandler> logger)
 {
     public const string BearerType = "Bearer";
 
-    public async Task<Results<Ok<AppTokenResponse>, OAuthError>> IssueForAppAsync(AppTokenRequest body, CancellationToken cancellationToken)
+    public async Task<Results<Ok<AppTokenResponse>, OAuthError>> IssueForAppAsync(AppTokenRequest body, ClientAddress from, CancellationToken cancellationToken)
     {
-        var (client, error) = await AuthenticateAsync(new ClientCredentials(body.AppId, body.AppSecret, ViaBasic: false), cancellationToken);
+        var (client, error) = await AuthenticateAsync(new ClientCredentials(body.AppId, body.AppSecret, ViaBasic: false, from), cancellationToken);
         if (error is not null)
         {
             return error;
@@ -27,7 +28,7 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
             return limited;
         }
 
-        var token = await IssueAsync(client!, client!.App!.Scopes, cancellationToken);
+        var token = await IssueAsync(client!, client!.Scopes!, cancellationToken);
         return TypedResults.Ok(new AppTokenResponse { Token = token.Token, TokenType = BearerType, ExpiresIn = token.ExpiresIn, ExpiresAt = token.ExpiresAt });
     }
 
@@ -57,10 +58,11 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
             return error;
         }
 
-        var app = client!.App!;
-        if (!requested.IsSubsetOf(app.Scopes))
+        // What the app may do now: its registered scopes as far as the operator who registered it still holds them.
+        var allowed = client!.Scopes!;
+        if (!requested.IsSubsetOf(allowed))
         {
-            return OAuthError.InvalidScope("The requested scope exceeds the scopes registered for the app.");
+            return OAuthError.InvalidScope("The requested scope exceeds the scopes the app may use.");
         }
 
         if (await LimitAsync(client, cancellationToken) is { } limited)
@@ -69,7 +71,7 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
         }
 
         // No scope parameter: the app's registered scopes (RFC 6749 §3.3 lets the server choose the default).
-        var token = await IssueAsync(client, requested.Count > 0 ? requested : app.Scopes, cancellationToken);
+        var token = await IssueAsync(client, requested.Count > 0 ? requested : allowed, cancellationToken);
         return TypedResults.Ok(new OAuthTokenResponse
         {
             AccessToken = token.Token,
@@ -98,6 +100,14 @@ internal sealed class TokenEndpointHandler(ClientAuthenticator clients, TokenIss
         }
 
         Log.ClientRejected(logger, client.App?.Id.Value, rejection.ToString());
+
+        // A secret that did not open the app counts against its client's failure budget, as a refused key does at
+        // validate; a matched secret of an app whose tenant lacks API access is not a guess.
+        if (rejection != ClientRejection.ApiNotEnabled && failures.RecordFailure(credentials.From) is { } throttled)
+        {
+            return (null, OAuthError.RateLimited(throttled, "Too many failed client authentications from this client; retry later."));
+        }
+
         return (null, rejection switch
         {
             ClientRejection.AppRevoked => OAuthError.InvalidClient("The app has been revoked; register a new app."),

@@ -14,7 +14,7 @@ internal sealed record IssuedToken(string Token, string Jti, string Kid, DateTim
 /// <summary>
 /// Issues access tokens: ES256 JWTs (RFC 9068 profile) with header <c>typ: at+jwt</c> and <c>kid</c>, and the claims
 /// <c>iss aud sub client_id tenant scope jti iat nbf exp</c>. Signed by Microsoft.IdentityModel with the ring's
-/// active key; no crypto here.
+/// active key; the only arithmetic here is the low-S normalisation of the signature (<see cref="LowS"/>).
 /// </summary>
 internal sealed class TokenIssuer(SigningKeyRing keys, TimeProvider time, IOptions<ServerlessAuthOptions> options)
 {
@@ -52,7 +52,7 @@ internal sealed class TokenIssuer(SigningKeyRing keys, TimeProvider time, IOptio
             claims["scope"] = Security.Scopes.Join(scopes.Order(StringComparer.Ordinal));
         }
 
-        var token = Handler.CreateToken(new SecurityTokenDescriptor
+        var signed = Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = _issuer,
             Audience = _audience,
@@ -63,6 +63,9 @@ internal sealed class TokenIssuer(SigningKeyRing keys, TimeProvider time, IOptio
             Claims = claims,
             SigningCredentials = new SigningCredentials(signer.SecurityKey, SecurityAlgorithms.EcdsaSha256),
         });
+
+        // Our verifier accepts the low-S encoding only, and .NET signs with a high S about half the time.
+        var token = LowS.Normalize(signed);
 
         return new IssuedToken(token, jti, signer.Kid, expiresAt, (int)lifetime.TotalSeconds, scopes);
     }

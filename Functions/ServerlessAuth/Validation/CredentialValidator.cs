@@ -59,9 +59,10 @@ internal sealed class CredentialValidator(
 
         var tenant = await directory.GetTenantAsync(tenantId, cancellationToken);
         var op = await directory.GetOperatorAsync(tenantId, key.OperatorId, cancellationToken);
-        if (tenant is null || op is null)
+        if (tenant is null || op is null || !op.Backs(key.OperatorGeneration))
         {
-            // The tenant or the operator was removed: every key it held stops working.
+            // The tenant or the operator was removed (an operator created again with its id inherits none of its keys):
+            // every key it held stops working.
             Log.ValidationRejected(logger, "apiKey", nameof(RejectionReason.Revoked), key.Id.Value, key.Hint);
             return ValidationOutcome.Reject(RejectionReason.Revoked, key.Id.Value, Holder(key));
         }

@@ -29,9 +29,7 @@ internal sealed class ValidateHandler(CredentialValidator validator, CredentialR
             }
 
             // Limits are applied after validation, so that a valid credential is never refused for its address.
-            return failures.RecordFailure(outcome, client) is { } throttled
-                ? ApiProblem.RateLimited(throttled, "Too many failed validations from this client; retry later.")
-                : ApiProblem.Rejected(outcome);
+            return ApiProblem.Refused(outcome, failures.RecordFailure(outcome, client));
         }
 
         // Only a validation that succeeds is a use: a 403 (scope, API access) does not spend the budget.
