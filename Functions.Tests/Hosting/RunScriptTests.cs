@@ -39,6 +39,9 @@ public sealed class RunScriptTests : IDisposable
         Signal(script, "TERM");
 
         Assert.True(script.WaitForExit(TimeSpan.FromSeconds(60)), "run.sh did not stop within 60 s of SIGTERM");
+
+        // Once more without a timeout: only then has every line of its output been handed to the handlers.
+        script.WaitForExit();
         Assert.Equal(143, script.ExitCode);
         Assert.Equal(2, children.Count);
         Assert.All(children, pid => Assert.False(IsRunning(pid), $"process {pid} outlived run.sh"));

@@ -45,7 +45,8 @@ public sealed class StartupTests
     [Fact]
     public async Task Metadata_IgnoresTheListeningAddressGivenProduction()
     {
-        // Behind a proxy or a platform front end the address listened on is not the one clients use.
+        // Behind a proxy or a platform front end the address listened on is not the one clients use. (It also shows
+        // that the development key source is accepted outside Development when allowed explicitly.)
         var metadata = await MetadataAsync(new()
         {
             ["urls"] = "http://*:8123",
@@ -91,6 +92,22 @@ public sealed class StartupTests
         Assert.DoesNotContain("   at ", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Host_RefusesToStartOutsideDevelopmentWithoutKeyVaultGivenNoExplicitAllowance()
+    {
+        // Private signing keys would otherwise sit in Table Storage in a real deployment, silently.
+        var run = await RunHostAsync(new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ServerlessAuth__AdminKey"] = TestApp.AdminKey,
+            ["ServerlessAuth__Storage__ConnectionString"] = "UseDevelopmentStorage=true",
+        });
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("ServerlessAuth:KeyVault:AllowDevelopmentKeySource=true", run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+    }
+
     private static async Task<JsonObject> MetadataAsync(Dictionary<string, string?> settings)
     {
         await using var app = await TestApp.StartAsync(settings: settings);
@@ -100,7 +117,7 @@ public sealed class StartupTests
     /// <summary>The built standalone host in a process of its own, with only <paramref name="settings"/> of ours set.</summary>
     private static Task<ProcessResult> RunHostAsync(Dictionary<string, string?> settings)
     {
-        settings["ASPNETCORE_ENVIRONMENT"] = "Development";
+        settings.TryAdd("ASPNETCORE_ENVIRONMENT", "Development");
         var output = BuildOutputAttribute.Of("ServerlessAuth.Web");
 
         // Port 0: should the host start after all, it binds nothing of anyone's and the deadline ends it.
