@@ -1,7 +1,7 @@
 // The standalone host: the same API as the Azure Functions app, on plain ASP.NET Core (Kestrel).
 // Used to run ServerlessAuth without Core Tools, in tests and in benchmarks.
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddServerlessAuth(builder.Configuration).AddServerlessAuthLifecycleScheduler();
+builder.Services.AddServerlessAuth(builder.Configuration).AddServerlessAuthLifecycleScheduler().AddServerlessAuthWebhookWorker();
 builder.Services.AddOpenApi(o => o.AddOperationTransformer(ServerlessAuth.Web.OpenApiRequestBodies.DescribeAsync));
 
 var app = builder.Build();

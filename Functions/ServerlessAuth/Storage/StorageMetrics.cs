@@ -21,7 +21,14 @@ internal sealed class StorageMetrics : HttpPipelinePolicy
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>(CounterName, "{request}", "Table Storage requests by kind.");
+        ForQueues = new QueuePolicy(_requests);
     }
+
+    /// <summary>
+    /// The same counter for the Queue client: a receive is a <c>read</c>, a send or delete a <c>write</c>, and the
+    /// <c>table</c> tag is <c>queue:{name}</c>.
+    /// </summary>
+    public HttpPipelinePolicy ForQueues { get; }
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
@@ -52,5 +59,30 @@ internal sealed class StorageMetrics : HttpPipelinePolicy
         var segment = path.AsSpan(path.LastIndexOf('/') + 1);
         var parenthesis = segment.IndexOf('(');
         return (parenthesis < 0 ? segment : segment[..parenthesis]).ToString();
+    }
+
+    private sealed class QueuePolicy(Counter<long> requests) : HttpPipelinePolicy
+    {
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Count(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Count(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void Count(HttpMessage message)
+        {
+            // [/account]/queue, …/queue/messages or …/queue/messages/{id} (Azurite puts the account in the path).
+            var segments = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var messages = Array.IndexOf(segments, "messages");
+            var queue = messages > 0 ? segments[messages - 1] : segments.LastOrDefault() ?? "";
+            var kind = message.Request.Method == RequestMethod.Get ? "read" : "write";
+            requests.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("table", "queue:" + queue));
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Http;
 using ServerlessAuth.Storage;
 
@@ -159,13 +160,23 @@ internal sealed class OperatorHandlers(
 
         // Keys first: should this fail half way, the operator still exists and a retry finishes the job.
         var revoked = await revoker.RevokeAllOfOperatorAsync(tenantId, id, caller.Actor, cancellationToken);
-        if (await store.DeleteOperatorAsync(op, cancellationToken) != WriteOutcome.Done)
+        var removed = new AuditEvent
+        {
+            TenantId = tenantId,
+            At = time.GetUtcNow(),
+            Type = AuditEventTypes.OperatorRemoved,
+            Actor = caller.Actor,
+            CredentialId = id.Value,
+            Detail = $"{revoked.Count} keys revoked",
+            RelatedCredentialIds = [.. revoked.Take(Webhooks.WebhookPayload.MaxListedKeys)],
+        };
+        if (await store.DeleteOperatorAsync(op, removed, cancellationToken) != WriteOutcome.Done)
         {
             return ApiProblem.Conflict("The operator was changed concurrently; retry.");
         }
 
         directory.Forget(tenantId, id);
-        Log.OperatorRemoved(logger, tenantId.Value, id.Value, caller.Actor, revoked);
+        Log.OperatorRemoved(logger, tenantId.Value, id.Value, caller.Actor, revoked.Count);
         return TypedResults.NoContent();
     }
 
