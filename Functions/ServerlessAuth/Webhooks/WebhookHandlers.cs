@@ -22,6 +22,7 @@ internal sealed class WebhookHandlers(
     TimeProvider time,
     ILogger<WebhookHandlers> logger)
 {
+    private const int Attempts = 5;
     private const int MaxEventTypes = 20;
     private const int MaxOverlapSeconds = 604_800;
     private const int DefaultOverlapSeconds = 86_400;
@@ -79,7 +80,14 @@ internal sealed class WebhookHandlers(
             UpdatedAt = now,
             SecretCipher = await protector.ProtectAsync(secret, tenantId, id, cancellationToken),
         };
-        switch (await store.AddEndpointAsync(endpoint, cancellationToken))
+        // The count is guarded by an ETag: a creation racing another is tried again, never past the limit.
+        WriteOutcome? outcome = WriteOutcome.Conflict;
+        for (var attempt = 0; attempt < Attempts && outcome == WriteOutcome.Conflict; attempt++)
+        {
+            outcome = await store.AddEndpointAsync(endpoint, cancellationToken);
+        }
+
+        switch (outcome)
         {
             case null:
                 return ApiProblem.Conflict($"The tenant has {WebhookStore.MaxEndpoints} webhook endpoints already; delete one first.");
