@@ -23,6 +23,7 @@ public sealed partial class FunctionsAdapterTests
         ["Microsoft.Azure.Functions.Worker.Extensions.Http"] = "3.3.0",
         ["Microsoft.Azure.Functions.Worker.Extensions.Http.AspNetCore"] = "2.1.1",
         ["Microsoft.Azure.Functions.Worker.Extensions.Timer"] = "4.3.1",
+        ["Microsoft.Azure.Functions.Worker.Extensions.Storage.Queues"] = "5.5.5",
         ["Microsoft.Azure.Functions.Worker.ApplicationInsights"] = "2.51.0",
         ["Microsoft.ApplicationInsights.WorkerService"] = "2.23.0",
     };
@@ -183,6 +184,20 @@ public sealed partial class FunctionsAdapterTests
         var hostJson = Assert.Single(project.Descendants("None"), n => (string?)n.Attribute("Include") == @"..\..\host.json");
         Assert.Equal("host.json", (string?)hostJson.Attribute("Link"));
         Assert.Contains((string?)hostJson.Attribute("CopyToOutputDirectory"), new[] { "PreserveNewest", "Always" });
+    }
+
+    [Fact]
+    public void QueueTrigger_ListensOnTheWebhookQueueThroughItsConnectionSettingGivenAdapterSource()
+    {
+        // The queue the library sends deliveries to (without a table prefix, as in Azure) and the connection name that
+        // the Bicep app settings and local.settings.sample.json define.
+        var source = FunctionsAdapterSource.ReadWithoutLineComments(Path.Combine("Triggers", "WebhookFunctions.cs"));
+        var trigger = LoadRecognised().Triggers.Single(t => t.FunctionName == "DeliverWebhook");
+        Assert.Null(trigger.Http);
+        Assert.Equal("deliverer.DeliverAsync(message, cancellationToken)", trigger.Body);
+        Assert.Contains($"[QueueTrigger(\"{ServerlessAuth.Storage.WebhookQueue.Name}\", Connection = \"ServerlessAuthQueue\")]", source, StringComparison.Ordinal);
+        var sample = File.ReadAllText(Path.Combine(RepositoryRootAttribute.Value, "local.settings.sample.json"));
+        Assert.Contains("\"ServerlessAuthQueue\"", sample, StringComparison.Ordinal);
     }
 
     [Fact]
