@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs ServerlessAuth locally: Azurite (Table Storage, in memory, on a free port) and the standalone host
+# Runs ServerlessAuth locally: Azurite (Table and Queue Storage, in memory, on free ports) and the standalone host
 # on http://localhost:7071 (override with --urls or ASPNETCORE_URLS). Stops Azurite when the host stops.
 #
 # The admin key comes from ServerlessAuth__AdminKey if set; otherwise one is generated once into
@@ -9,10 +9,15 @@ cd "$(dirname "$0")/.."
 
 [ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
 
-port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+port=$(free_port)
+queue_port=$(free_port)
 node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$port" --inMemoryPersistence --silent --skipApiVersionCheck --disableTelemetry &
 azurite=$!
-trap 'kill "$azurite" 2>/dev/null || true' EXIT INT TERM
+# The webhook delivery queue.
+node_modules/.bin/azurite-queue --queueHost 127.0.0.1 --queuePort "$queue_port" --inMemoryPersistence --silent --skipApiVersionCheck --disableTelemetry &
+azurite_queue=$!
+trap 'kill "$azurite" "$azurite_queue" 2>/dev/null || true' EXIT INT TERM
 
 if [ -z "${ServerlessAuth__AdminKey:-}" ]; then
   mkdir -p .dev
@@ -22,7 +27,7 @@ fi
 echo "Admin key (development): $ServerlessAuth__AdminKey   (also in .dev/admin-key)"
 
 # Azurite's well-known development account key (public, documented by Microsoft; not a secret).
-export ServerlessAuth__Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$port/devstoreaccount1;"
+export ServerlessAuth__Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
 export ServerlessAuth__Issuer="${ServerlessAuth__Issuer:-http://localhost:7071}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 
