@@ -65,49 +65,7 @@ internal sealed class AuditStore(TableStorage storage, AuditRetention retention,
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         var lower = Prefix + (DateTimeOffset.MaxValue.UtcTicks - cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {lower} and RowKey lt {End}");
-        var batch = new List<TableTransactionAction>(StoreWrites.MaxTransactionActions);
-        var deleted = 0;
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-        {
-            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
-            if (batch.Count == StoreWrites.MaxTransactionActions)
-            {
-                deleted += await DeleteAllAsync(table, batch, cancellationToken);
-                batch.Clear();
-            }
-        }
-
-        if (batch.Count > 0)
-        {
-            deleted += await DeleteAllAsync(table, batch, cancellationToken);
-        }
-
-        return deleted;
-    }
-
-    /// <summary>One transaction; if a row vanished meanwhile (an overlapping run), the rest one by one.</summary>
-    private static async Task<int> DeleteAllAsync(TableClient table, List<TableTransactionAction> deletes, CancellationToken cancellationToken)
-    {
-        if (await StoreWrites.SubmitAsync(table, deletes, cancellationToken) == WriteOutcome.Done)
-        {
-            return deletes.Count;
-        }
-
-        var deleted = 0;
-        foreach (var action in deletes)
-        {
-            try
-            {
-                await table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
-                deleted++;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-            }
-        }
-
-        return deleted;
+        return await StoreWrites.DeleteRangeAsync(table, tenant.Value, lower, End, cancellationToken);
     }
 
     /// <summary>The current count of a counted row (daily usage) and its ETag, to add to it in a transaction.</summary>

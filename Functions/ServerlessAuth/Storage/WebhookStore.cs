@@ -90,7 +90,7 @@ internal sealed class WebhookStore(TableStorage storage)
             cancellationToken);
         if (outcome == WriteOutcome.Done)
         {
-            await DeleteRangeAsync(table, endpoint.TenantId, DeliveryPrefix + endpoint.Id.Value + "|", DeliveryPrefix + endpoint.Id.Value + "}", cancellationToken);
+            await StoreWrites.DeleteRangeAsync(table, endpoint.TenantId.Value, DeliveryPrefix + endpoint.Id.Value + "|", DeliveryPrefix + endpoint.Id.Value + "}", cancellationToken);
         }
 
         return outcome;
@@ -125,21 +125,11 @@ internal sealed class WebhookStore(TableStorage storage)
     /// <summary>Deletes outbox rows of one tenant (at most 100): one transaction, or one by one if some are gone already.</summary>
     public async Task DeleteOutboxAsync(IReadOnlyList<OutboxEvent> rows, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0)
+        if (rows.Count > 0)
         {
-            return;
-        }
-
-        var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.TenantId.Value, r.RowKey), ETag.All)).ToList();
-        if (await StoreWrites.SubmitAsync(table, actions, cancellationToken) == WriteOutcome.Done)
-        {
-            return;
-        }
-
-        foreach (var row in rows)
-        {
-            await DeleteIfExistsAsync(table, row.TenantId.Value, row.RowKey, cancellationToken);
+            var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
+            await StoreWrites.DeleteAllAsync(
+                table, [.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.TenantId.Value, r.RowKey), ETag.All))], cancellationToken);
         }
     }
 
@@ -254,60 +244,13 @@ internal sealed class WebhookStore(TableStorage storage)
         foreach (var endpoint in await ListEndpointsAsync(tenant, cancellationToken))
         {
             var prefix = DeliveryPrefix + endpoint.Id.Value + "|";
-            deleted += await DeleteRangeAsync(table, tenant, prefix + "msg_" + WebhookEventId.TimeKey(cutoff), DeliveryPrefix + endpoint.Id.Value + "}", cancellationToken);
+            deleted += await StoreWrites.DeleteRangeAsync(table, tenant.Value, prefix + "msg_" + WebhookEventId.TimeKey(cutoff), DeliveryPrefix + endpoint.Id.Value + "}", cancellationToken);
         }
 
         return deleted;
     }
 
     private static string DeliveryRow(WebhookId webhook, WebhookEventId id) => DeliveryPrefix + webhook.Value + "|" + id.Value;
-
-    private static async Task<int> DeleteRangeAsync(TableClient table, TenantId tenant, string from, string before, CancellationToken cancellationToken)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {from} and RowKey lt {before}");
-        var deleted = 0;
-        var batch = new List<TableTransactionAction>(StoreWrites.MaxTransactionActions);
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-        {
-            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
-            if (batch.Count == StoreWrites.MaxTransactionActions)
-            {
-                deleted += await DeleteBatchAsync(table, batch, cancellationToken);
-                batch.Clear();
-            }
-        }
-
-        return deleted + (batch.Count > 0 ? await DeleteBatchAsync(table, batch, cancellationToken) : 0);
-    }
-
-    private static async Task<int> DeleteBatchAsync(TableClient table, List<TableTransactionAction> batch, CancellationToken cancellationToken)
-    {
-        if (await StoreWrites.SubmitAsync(table, batch, cancellationToken) == WriteOutcome.Done)
-        {
-            return batch.Count;
-        }
-
-        var deleted = 0;
-        foreach (var action in batch)
-        {
-            deleted += await DeleteIfExistsAsync(table, action.Entity.PartitionKey, action.Entity.RowKey, cancellationToken) ? 1 : 0;
-        }
-
-        return deleted;
-    }
-
-    private static async Task<bool> DeleteIfExistsAsync(TableClient table, string partition, string row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return false;
-        }
-    }
 
     private static async Task<(int Count, ETag? ETag)> SummaryAsync(TableClient table, TenantId tenant, CancellationToken cancellationToken)
     {
