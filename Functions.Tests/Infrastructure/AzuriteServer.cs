@@ -125,15 +125,18 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <summary>Stops Azurite: storage becomes unreachable (connection refused).</summary>
     public void Kill()
     {
-        foreach (var process in new[] { _process, _queueProcess })
+        // Both killed before either is waited for: at process exit there is little time, and the second must not be
+        // left running because the wait for the first used it up.
+        var processes = new[] { _process, _queueProcess }.OfType<Process>().ToList();
+        foreach (var process in processes.Where(p => !p.HasExited))
         {
-            if (process is { HasExited: false })
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
+            process.Kill(entireProcessTree: true);
+        }
 
-            process?.Dispose();
+        foreach (var process in processes)
+        {
+            process.WaitForExit(5000);
+            process.Dispose();
         }
 
         _process = null;

@@ -7,7 +7,8 @@ using ServerlessAuth.Tenants;
 namespace ServerlessAuth.Webhooks;
 
 /// <summary>
-/// Delivers one queue message: reads the endpoint (so a change or a disable takes effect at the next attempt), signs
+/// Delivers one queue message: looks up the endpoint (cached for <c>Cache:DirectoryTtl</c>, so a change or a disable
+/// takes effect at the next attempt on this instance, within the TTL on others), signs
 /// the body with each live secret, sends it, records the attempt in the endpoint's delivery log and either finishes
 /// (2xx, 410, or the retry window passed) or queues the next attempt with the backoff delay. Called by the Functions
 /// queue trigger and by the standalone host's queue worker.
@@ -78,7 +79,9 @@ public sealed class WebhookDeliverer
         var tenant = TenantId.FromStorage(message.TenantId);
         var webhookId = WebhookId.FromStorage(message.WebhookId);
         var eventId = WebhookEventId.FromStorage(message.EventId);
-        var endpoint = await store.GetEndpointAsync(tenant, webhookId, cancellationToken);
+        // The tenant's endpoints as cached for the write path (Cache:DirectoryTtl): a change made on this instance is
+        // seen at once, one made elsewhere within the TTL; a delivery then costs no read of its endpoint.
+        var endpoint = (await outbox.EndpointsAsync(tenant, cancellationToken))?.FirstOrDefault(w => w.Id == webhookId);
         if (endpoint is null)
         {
             // Deleted since: nothing to deliver to, and no log to write in.
@@ -184,10 +187,13 @@ public sealed class WebhookDeliverer
         {
             if (await store.ReplaceEndpointAsync(change(current), cancellationToken) != WriteOutcome.Conflict)
             {
-                return;
+                break;
             }
 
             current = await store.GetEndpointAsync(endpoint.TenantId, endpoint.Id, cancellationToken);
         }
+
+        // The cached copy (with its ETag) is stale now: the next delivery reads the endpoint again.
+        outbox.Forget(endpoint.TenantId);
     }
 }

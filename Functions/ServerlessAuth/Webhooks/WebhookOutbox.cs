@@ -25,7 +25,9 @@ internal sealed class WebhookOutbox(WebhookStore store, ReadThroughCache cache, 
     /// <summary>How long a pending entry is kept after the last writer touched it.</summary>
     public static readonly TimeSpan PendingGrace = TimeSpan.FromMinutes(5);
 
-    private readonly ConcurrentDictionary<TenantId, DateTimeOffset> _pendingWritten = new();
+    // Per tenant, the last index write of this instance: when it started, and the write itself, which concurrent writers
+    // of the same tenant share (a burst of 100 events of one tenant costs one write, not one each).
+    private readonly ConcurrentDictionary<TenantId, (DateTimeOffset At, Task Write)> _pendingWritten = new();
     private readonly TimeSpan _ttl = options.Value.Cache.EffectiveDirectoryTtl;
 
     /// <summary>The outbox row for <paramref name="e"/>, or null when no endpoint of its tenant takes its type.</summary>
@@ -43,11 +45,13 @@ internal sealed class WebhookOutbox(WebhookStore store, ReadThroughCache cache, 
         }
 
         var now = time.GetUtcNow();
-        if (!_pendingWritten.TryGetValue(e.TenantId, out var written) || now - written >= PendingGrace / 2 || now < written)
-        {
-            await store.PutPendingAsync(e.TenantId, now, cancellationToken);
-            _pendingWritten[e.TenantId] = now;
-        }
+        var written = _pendingWritten.AddOrUpdate(
+            e.TenantId,
+            tenant => (now, store.PutPendingAsync(tenant, now, CancellationToken.None)),
+            (tenant, last) => now - last.At >= PendingGrace / 2 || now < last.At || last.Write.IsFaulted || last.Write.IsCanceled
+                ? (now, store.PutPendingAsync(tenant, now, CancellationToken.None))
+                : last);
+        await written.Write.WaitAsync(cancellationToken);
 
         var id = WebhookEventId.New(e.At);
         return WebhookStore.OutboxAction(e.TenantId, id, e.Type, WebhookPayload.Serialize(id, e), now);
