@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 
 [ -x node_modules/.bin/azurite-queue ] || npm ci --no-audit --no-fund
 mkdir -p bench/results
-out=bench/results/webhooks-latest${BENCH_WEBHOOK_BASELINE:+-baseline}.txt
+suffix=""; [ "${BENCH_WEBHOOK_BASELINE:-0}" = 1 ] && suffix=-baseline
+out=bench/results/webhooks-latest$suffix.txt
 
 dotnet build -c Release -nologo -v q Functions.Tests/ServerlessAuth.Tests.csproj >/dev/null
 SERVERLESSAUTH_LONG_TESTS=1 \
