@@ -42,6 +42,7 @@ cleanup() {
   for pid in "${sample_pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   stop_host
   if [ -n "$azurite_pid" ]; then kill -- "-$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; fi
+  if [ -n "${queue_pid:-}" ]; then kill -- "-$queue_pid" 2>/dev/null || true; wait "$queue_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT INT TERM
 
@@ -57,8 +58,13 @@ azurite_port=$(free_port)
 setsid node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$azurite_port" --inMemoryPersistence --silent \
   --skipApiVersionCheck --disableTelemetry >"$work/azurite.log" 2>&1 &
 azurite_pid=$!
+# The webhook queue (idle here: no scenario creates an endpoint), so the host's queue worker polls a local service.
+queue_port=$(free_port)
+setsid node_modules/.bin/azurite-queue --queueHost 127.0.0.1 --queuePort "$queue_port" --inMemoryPersistence --silent \
+  --skipApiVersionCheck --disableTelemetry >"$work/azurite-queue.log" 2>&1 &
+queue_pid=$!
 # Azurite's well-known development account key (public, documented by Microsoft; not a secret).
-connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1;"
+connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
 admin_key="sa_admin_$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)"
 
 # start_host <label> [VAR=value…]: the standalone host in its own process group, logs to $work/<label>.log.

@@ -11,12 +11,13 @@ namespace ServerlessAuth.Tests.Functions;
 
 /// <summary>
 /// The Azure Functions app serves exactly the routes of <see cref="ServerlessAuthRoutes.All"/>, as the standalone host
-/// does, plus the lifecycle timer. Checked on what the host indexes: the <c>functions.metadata</c> that the worker SDK
+/// does, plus the lifecycle timer and the webhook delivery queue trigger. Checked on what the host indexes: the <c>functions.metadata</c> that the worker SDK
 /// generates when the app is built (the test project builds it first), and the built trigger methods themselves.
 /// </summary>
 public sealed partial class FunctionsMetadataTests
 {
     private const string TimerName = "LifecycleTimer";
+    private const string QueueName = "DeliverWebhook";
 
     private static readonly string AppOutput = BuildOutputAttribute.Of("ServerlessAuth.Functions");
 
@@ -51,9 +52,9 @@ public sealed partial class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_ListsOnlyTheRouteTableAndTheLifecycleTimerGivenBuiltApp()
+    public void Metadata_ListsOnlyTheRouteTableTheLifecycleTimerAndTheWebhookQueueGivenBuiltApp()
     {
-        var expected = ServerlessAuthRoutes.All.Select(r => r.Name).Append(TimerName).Order(StringComparer.Ordinal);
+        var expected = ServerlessAuthRoutes.All.Select(r => r.Name).Append(TimerName).Append(QueueName).Order(StringComparer.Ordinal);
 
         Assert.Equal(expected, Functions().Select(Name).Order(StringComparer.Ordinal));
     }
@@ -72,6 +73,20 @@ public sealed partial class FunctionsMetadataTests
     }
 
     [Fact]
+    public void DeliverWebhook_ListensOnTheWebhookQueueThroughItsConnectionSettingGivenMetadata()
+    {
+        // The queue the library sends deliveries to, through the connection that the Bicep app settings and
+        // local.settings.sample.json define.
+        var trigger = Assert.Single(Bindings(Assert.Single(Functions(), f => Name(f) == QueueName)));
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRootAttribute.Value, "local.settings.sample.json")))!["Values"]!;
+
+        Assert.Equal("queueTrigger", Text(trigger, "type"));
+        Assert.Equal(ServerlessAuth.Storage.WebhookQueue.Name, Text(trigger, "queueName"));
+        Assert.Equal("ServerlessAuthQueue", Text(trigger, "connection"));
+        Assert.Equal("UseDevelopmentStorage=true", sample["ServerlessAuthQueue"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Trigger_TakesTheEndpointsParametersInOrderGivenBuiltApp()
     {
         // The worker binds a route value only to a parameter of the token's exact name, and each trigger hands the
@@ -83,7 +98,7 @@ public sealed partial class FunctionsMetadataTests
         try
         {
             var app = context.LoadFromAssemblyPath(Path.Combine(AppOutput, "ServerlessAuth.Functions.dll"));
-            foreach (var function in Functions().Where(f => Name(f) != TimerName))
+            foreach (var function in Functions().Where(f => Bindings(f).Any(b => Text(b, "type") == "httpTrigger")))
             {
                 var name = Name(function);
                 var entry = Text(function, "entryPoint");

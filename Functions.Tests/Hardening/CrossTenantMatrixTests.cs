@@ -36,8 +36,11 @@ public sealed class CrossTenantFixture : IAsyncLifetime
         var key = await App.IssueKeyAsync(tenant, owner, owners);
         var app = await AppTestData.RegisterInAsync(App, tenant, ["records:read"]);
         var jwt = await AppTestData.TokenAsync(App, app);
+
+        // Last, so that no event of the seeding goes to its outbox; the host runs no queue worker (nothing is sent).
+        var webhook = await TestApp.SendOkAsync(App.Admin(), HttpMethod.Post, $"/api/v1/tenants/{tenant}/webhooks", new { url = $"https://{tenant}.example.com/hook", eventTypes = new[] { "*" } });
         return new CrossTenantMatrixTests.Party(
-            (string)key["key"]!, app, jwt, new CrossTenantMatrixTests.Ids(tenant, member, (string)key["id"]!, app.AppId, app.SecretId));
+            (string)key["key"]!, app, jwt, new CrossTenantMatrixTests.Ids(tenant, member, (string)key["id"]!, app.AppId, app.SecretId, (string)webhook["id"]!, "msg_0000000000B" + Guid.NewGuid().ToString("N")[..12]));
     }
 }
 
@@ -50,12 +53,13 @@ public sealed class CrossTenantFixture : IAsyncLifetime
 public sealed class CrossTenantMatrixTests(CrossTenantFixture fixture) : IClassFixture<CrossTenantFixture>
 {
     /// <summary>The ids a tenant route may take.</summary>
-    public sealed record Ids(string Tenant, string Operator, string Key, string App, string Secret);
+    public sealed record Ids(string Tenant, string Operator, string Key, string App, string Secret, string Webhook, string Delivery);
 
     /// <summary>One tenant's credentials and ids.</summary>
     public sealed record Party(string OwnerKey, AppTestData.RegisteredApp Client, string Jwt, Ids Ids);
 
-    private static readonly Ids Unknown = new("no-such-tenant", "nobody", "key_00000000000000000000", "5f0c8a52-5d7e-4a4e-9a57-0d1b2c3d4e5f", "sec_000000000000");
+    private static readonly Ids Unknown = new(
+        "no-such-tenant", "nobody", "key_00000000000000000000", "5f0c8a52-5d7e-4a4e-9a57-0d1b2c3d4e5f", "sec_000000000000", "wh_00000000000000000000", "msg_00000000000AAAAAAAAAAAA");
 
     /// <summary>Every route of <see cref="ServerlessAuthRoutes.All"/> that takes <c>{tenantId}</c>: the request, built from the ids to use.</summary>
     private static readonly Dictionary<string, Func<Ids, HttpRequestMessage>> TenantRoutes = new()
@@ -78,6 +82,15 @@ public sealed class CrossTenantMatrixTests(CrossTenantFixture fixture) : IClassF
         [nameof(ServerlessAuthEndpoints.RevokeApp)] = i => Request("DELETE", $"/api/v1/tenants/{i.Tenant}/apps/{i.App}"),
         [nameof(ServerlessAuthEndpoints.AddAppSecret)] = i => Request("POST", $"/api/v1/tenants/{i.Tenant}/apps/{i.App}/secrets"),
         [nameof(ServerlessAuthEndpoints.DeleteAppSecret)] = i => Request("DELETE", $"/api/v1/tenants/{i.Tenant}/apps/{i.App}/secrets/{i.Secret}"),
+        [nameof(ServerlessAuthEndpoints.CreateWebhook)] = i => Request("POST", $"/api/v1/tenants/{i.Tenant}/webhooks", """{"url":"https://evil.example.com/","eventTypes":["*"]}"""),
+        [nameof(ServerlessAuthEndpoints.ListWebhooks)] = i => Request("GET", $"/api/v1/tenants/{i.Tenant}/webhooks"),
+        [nameof(ServerlessAuthEndpoints.GetWebhook)] = i => Request("GET", $"/api/v1/tenants/{i.Tenant}/webhooks/{i.Webhook}"),
+        [nameof(ServerlessAuthEndpoints.UpdateWebhook)] = i => Request("PATCH", $"/api/v1/tenants/{i.Tenant}/webhooks/{i.Webhook}", """{"url":"https://evil.example.com/","enabled":true}"""),
+        [nameof(ServerlessAuthEndpoints.DeleteWebhook)] = i => Request("DELETE", $"/api/v1/tenants/{i.Tenant}/webhooks/{i.Webhook}"),
+        [nameof(ServerlessAuthEndpoints.TestWebhook)] = i => Request("POST", $"/api/v1/tenants/{i.Tenant}/webhooks/{i.Webhook}/test"),
+        [nameof(ServerlessAuthEndpoints.RotateWebhookSecret)] = i => Request("POST", $"/api/v1/tenants/{i.Tenant}/webhooks/{i.Webhook}/rotate-secret", """{"overlapSeconds":0}"""),
+        [nameof(ServerlessAuthEndpoints.ListWebhookDeliveries)] = i => Request("GET", $"/api/v1/tenants/{i.Tenant}/webhooks/{i.Webhook}/deliveries"),
+        [nameof(ServerlessAuthEndpoints.RedeliverWebhook)] = i => Request("POST", $"/api/v1/tenants/{i.Tenant}/webhooks/{i.Webhook}/deliveries/{i.Delivery}/redeliver"),
     };
 
     /// <summary>

@@ -13,6 +13,7 @@ public sealed partial class MainTemplateTests(InfraBuild build)
     // Built-in role definition ids (the same in every tenant).
     private const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
     private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+    private const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     private const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 
@@ -199,6 +200,28 @@ public sealed partial class MainTemplateTests(InfraBuild build)
     }
 
     [Fact]
+    public void AppSettings_ReachTheWebhookQueueThroughTheIdentityForTheLibraryAndTheQueueTrigger()
+    {
+        // The library's queue client and the Functions queue trigger (connection ServerlessAuthQueue) both use the
+        // identity: no connection string, and the trigger's identity-based form names the user-assigned identity.
+        Assert.Contains("primaryEndpoints.queue", Setting("ServerlessAuth__Storage__QueueServiceUri"), StringComparison.Ordinal);
+        Assert.Contains("primaryEndpoints.queue", Setting("ServerlessAuthQueue__queueServiceUri"), StringComparison.Ordinal);
+        Assert.Equal("managedidentity", Setting("ServerlessAuthQueue__credential"));
+        AssertIdentityOutput(Setting("ServerlessAuthQueue__clientId"), Site.Deployment, "clientId");
+        Assert.False(AppSettings.ContainsKey("ServerlessAuthQueue"));
+    }
+
+    [Fact]
+    public void StorageAccount_DeclaresTheWebhookQueueTheTriggerListensOn()
+    {
+        var queue = Assert.Single(Main.OfType("Microsoft.Storage/storageAccounts/queueServices/queues"));
+        Assert.EndsWith("parameters('webhookQueueName'))]", queue.Name, StringComparison.Ordinal);
+
+        // The module's default (main.bicep passes none) is the queue the library and the trigger use.
+        Assert.Equal(ServerlessAuth.Storage.WebhookQueue.Name, queue.Deployment.Template["parameters"]!["webhookQueueName"]!["defaultValue"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void ApplicationInsights_AcceptsEntraTokensFromTheIdentityOnly()
     {
         var component = Assert.Single(Main.OfType(Components));
@@ -281,6 +304,7 @@ public sealed partial class MainTemplateTests(InfraBuild build)
         {
             (StorageBlobDataOwner, AppIdentity, StorageAccounts),
             (StorageTableDataContributor, AppIdentity, StorageAccounts),
+            (StorageQueueDataContributor, AppIdentity, StorageAccounts),
             (MonitoringMetricsPublisher, AppIdentity, Components),
             (KeyVaultSecretsOfficer, AppIdentity, Vaults),
             (KeyVaultSecretsOfficer, DeployingUser, Vaults),

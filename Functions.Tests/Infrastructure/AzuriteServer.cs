@@ -5,8 +5,9 @@ using System.Net.Sockets;
 namespace ServerlessAuth.Tests.Infrastructure;
 
 /// <summary>
-/// A real Azurite Table service (from the repository's pinned npm package), in memory, on a free port.
-/// One is shared by the whole test run (<see cref="Shared"/>); tests that stop storage start their own.
+/// A real Azurite Table service and Queue service (from the repository's pinned npm package, two processes), in
+/// memory, on free ports. One is shared by the whole test run (<see cref="Shared"/>); tests that stop storage start
+/// their own. Stopping or restarting it stops or restarts both services.
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable
 {
@@ -16,16 +17,20 @@ public sealed class AzuriteServer : IAsyncDisposable
     private static readonly Lazy<Task<AzuriteServer>> SharedInstance = new(() => StartAsync());
 
     private Process? _process;
+    private Process? _queueProcess;
 
     private readonly string? _location;
 
-    private AzuriteServer(int port, string? location)
+    private AzuriteServer(int port, int queuePort, string? location)
     {
         Port = port;
+        QueuePort = queuePort;
         _location = location;
     }
 
     public int Port { get; }
+
+    public int QueuePort { get; }
 
     /// <summary>CPU time Azurite has used so far (the soak reports what each storage request costs the emulator).</summary>
     public TimeSpan ProcessorTime
@@ -38,14 +43,14 @@ public sealed class AzuriteServer : IAsyncDisposable
     }
 
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;";
 
     public static Task<AzuriteServer> Shared => SharedInstance.Value;
 
     /// <summary>Starts a dedicated Azurite: in memory, or persisted under <paramref name="location"/> so that its data survives a restart.</summary>
     public static async Task<AzuriteServer> StartAsync(string? location = null)
     {
-        var server = new AzuriteServer(FreePort(), location);
+        var server = new AzuriteServer(FreePort(), FreePort(), location);
         await server.RestartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Kill();
         return server;
@@ -55,7 +60,15 @@ public sealed class AzuriteServer : IAsyncDisposable
     public async Task RestartAsync()
     {
         Kill();
-        var executable = Path.Combine(RepositoryRootAttribute.Value, "node_modules", ".bin", "azurite-table");
+        _process = Start("azurite-table", ["--tableHost", "127.0.0.1", "--tablePort", Port.ToString()], _location);
+        _queueProcess = Start("azurite-queue", ["--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString()], _location is null ? null : Path.Combine(_location, "queue"));
+        await WaitForPortAsync(Port, _process);
+        await WaitForPortAsync(QueuePort, _queueProcess);
+    }
+
+    private static Process Start(string service, string[] arguments, string? location)
+    {
+        var executable = Path.Combine(RepositoryRootAttribute.Value, "node_modules", ".bin", service);
         if (!File.Exists(executable))
         {
             throw new InvalidOperationException($"Azurite is not installed ({executable} is missing): run 'npm ci' at the repository root.");
@@ -63,37 +76,46 @@ public sealed class AzuriteServer : IAsyncDisposable
 
         var start = new ProcessStartInfo(executable)
         {
-            ArgumentList = { "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(), "--silent", "--skipApiVersionCheck", "--disableTelemetry" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (_location is null)
+        foreach (var argument in arguments.Concat(["--silent", "--skipApiVersionCheck", "--disableTelemetry"]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (location is null)
         {
             start.ArgumentList.Add("--inMemoryPersistence");
         }
         else
         {
+            Directory.CreateDirectory(location);
             start.ArgumentList.Add("--location");
-            start.ArgumentList.Add(_location);
+            start.ArgumentList.Add(location);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 
+    private static async Task WaitForPortAsync(int port, Process process)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
+                await client.ConnectAsync(IPAddress.Loopback, port);
                 return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
             {
                 await Task.Delay(100);
             }
@@ -103,14 +125,22 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <summary>Stops Azurite: storage becomes unreachable (connection refused).</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
+        // Both killed before either is waited for: at process exit there is little time, and the second must not be
+        // left running because the wait for the first used it up.
+        var processes = new[] { _process, _queueProcess }.OfType<Process>().ToList();
+        foreach (var process in processes.Where(p => !p.HasExited))
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
+            process.Kill(entireProcessTree: true);
         }
 
-        _process?.Dispose();
+        foreach (var process in processes)
+        {
+            process.WaitForExit(5000);
+            process.Dispose();
+        }
+
         _process = null;
+        _queueProcess = null;
     }
 
     /// <summary>
@@ -119,14 +149,25 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// </summary>
     public void Stop()
     {
-        if (_process is { HasExited: false } process && Interrupt(process.Id, 2) == 0 && process.WaitForExit(10_000))
+        var stopped = true;
+        foreach (var process in new[] { _process, _queueProcess })
         {
-            process.Dispose();
-            _process = null;
+            if (process is { HasExited: false })
+            {
+                stopped &= Interrupt(process.Id, 2) == 0 && process.WaitForExit(10_000);
+            }
+        }
+
+        if (!stopped)
+        {
+            Kill();
             return;
         }
 
-        Kill();
+        _process?.Dispose();
+        _queueProcess?.Dispose();
+        _process = null;
+        _queueProcess = null;
     }
 
     public ValueTask DisposeAsync()

@@ -16,7 +16,7 @@ namespace ServerlessAuth.Tests.Infrastructure;
 public sealed class SecretHarvester(SecretLeakScanner scanner) : IStartupFilter
 {
     private const int MaxCapturedBytes = 1024 * 1024;
-    private static readonly HashSet<string> SecretFields = new(StringComparer.Ordinal) { "key", "appSecret", "token", "access_token", "client_secret", "refresh_token" };
+    private static readonly HashSet<string> SecretFields = new(StringComparer.Ordinal) { "key", "appSecret", "secret", "token", "access_token", "client_secret", "refresh_token" };
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {

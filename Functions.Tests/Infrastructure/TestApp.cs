@@ -68,6 +68,12 @@ public sealed class TestApp : WebApplicationFactory<Program>
     /// </summary>
     public bool RunsBackgroundWork { get; init; }
 
+    /// <summary>
+    /// Whether the host runs its webhook queue worker (on with <see cref="RunsBackgroundWork"/>): off unless a test is
+    /// about deliveries, so that hosts of other tests do not poll the shared queue service.
+    /// </summary>
+    public bool RunsWebhookDelivery { get; init; }
+
     public string TablePrefix { get; }
 
     public static async Task<TestApp> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? tablePrefix = null)
@@ -216,6 +222,14 @@ public sealed class TestApp : WebApplicationFactory<Program>
                 foreach (var service in services.Where(d => background.Contains(d.ImplementationType)).ToList())
                 {
                     services.Remove(service);
+                }
+            }
+
+            if (!RunsBackgroundWork && !RunsWebhookDelivery)
+            {
+                foreach (var worker in services.Where(d => d.ImplementationType == typeof(ServerlessAuth.Webhooks.WebhookQueueWorker)).ToList())
+                {
+                    services.Remove(worker);
                 }
             }
 

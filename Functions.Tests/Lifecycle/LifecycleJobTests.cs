@@ -198,8 +198,10 @@ public sealed class LifecycleJobTests : IAsyncLifetime
         // tenant's first audit event of the day, key.expired, shared by the three). The other 44 are the run's own
         // (per kind its cursor and one index query per day since the last run, revoked token ids, the signing-key
         // check), whatever is due: 34 for the four credential kinds, 8 for AuditPurge (whose cursor moves two days),
-        // 2 for StalePolicy (no cursor yet: today only). 52 before the index writes were batched (four kinds).
-        Assert.Equal(57, few.Requests);
+        // 2 for StalePolicy (no cursor yet: today only). 52 before the index writes were batched (four kinds). Webhooks
+        // add two: the tenant's endpoints (one cached query before its first webhook-type event, key.expired; none
+        // here, so no outbox row) and the closing sweep's query of the tenants with pending webhook events.
+        Assert.Equal(59, few.Requests);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class ControlPlaneMatrixTests(ITestOutputHelper output) : IAsyncLi
     private const string Header = "| route | target | scope | admin key | owner | admin | member | app token |";
     private const string TenantPath = "/api/v1/tenants/{tenantId}";
     private static readonly string[] Callers = ["admin key", "owner", "admin", "member", "app token"];
-    private static readonly string[] Cells = ["200", "201", "204", "403", "404", "200 (own)", "—"];
+    private static readonly string[] Cells = ["200", "201", "202", "204", "403", "404", "200 (own)", "—"];
 
     // The world of every case. The caller's operator holds every data permission; its key carries all but Extra, the
     // permission "the key lacks".
@@ -148,6 +148,10 @@ public sealed class ControlPlaneMatrixTests(ITestOutputHelper output) : IAsyncLi
         public async Task<string> KeyOfAsync(string operatorId) => (string)(await App.IssueKeyAsync(Tenant, operatorId, [Read]))["id"]!;
 
         public async Task<AppTestData.RegisteredApp> AppAsync(params string[] scopes) => await AppTestData.RegisterInAsync(App, Tenant, scopes);
+
+        /// <summary>A webhook endpoint of the tenant, created by the admin key; answers its id.</summary>
+        public async Task<string> WebhookAsync() =>
+            (string)(await TestApp.SendOkAsync(App.Admin(), HttpMethod.Post, $"{Base}/webhooks", new { url = Hook, eventTypes = new[] { "*" } }))["id"]!;
     }
 
     private static readonly Dictionary<(string Route, string Target), Func<World, Task<Request>>> Targets = new()
@@ -229,11 +233,34 @@ public sealed class ControlPlaneMatrixTests(ITestOutputHelper output) : IAsyncLi
             return new Request(HttpMethod.Delete, $"{w.Base}/apps/{app.AppId}/secrets/{second["secretId"]}");
         },
 
+        [("POST " + TenantPath + "/webhooks", "a new endpoint")] = w => Done(HttpMethod.Post, w.Base + "/webhooks", new { url = Hook, eventTypes = new[] { "*" } }),
+        [("GET " + TenantPath + "/webhooks", "every endpoint")] = async w =>
+        {
+            await w.WebhookAsync();
+            return new Request(HttpMethod.Get, w.Base + "/webhooks");
+        },
+        [("GET " + TenantPath + "/webhooks/{webhookId}", "an endpoint")] = async w => new Request(HttpMethod.Get, $"{w.Base}/webhooks/{await w.WebhookAsync()}"),
+        [("PATCH " + TenantPath + "/webhooks/{webhookId}", "an endpoint")] = async w => new Request(HttpMethod.Patch, $"{w.Base}/webhooks/{await w.WebhookAsync()}", new { description = "Changed" }),
+        [("DELETE " + TenantPath + "/webhooks/{webhookId}", "an endpoint")] = async w => new Request(HttpMethod.Delete, $"{w.Base}/webhooks/{await w.WebhookAsync()}"),
+        [(Webhook + "/test", "an endpoint")] = async w => new Request(HttpMethod.Post, $"{w.Base}/webhooks/{await w.WebhookAsync()}/test"),
+        [(Webhook + "/rotate-secret", "an endpoint")] = async w => new Request(HttpMethod.Post, $"{w.Base}/webhooks/{await w.WebhookAsync()}/rotate-secret", new { overlapSeconds = 60 }),
+        [("GET " + TenantPath + "/webhooks/{webhookId}/deliveries", "an endpoint's deliveries")] = async w => new Request(HttpMethod.Get, $"{w.Base}/webhooks/{await w.WebhookAsync()}/deliveries"),
+        [(Webhook + "/deliveries/{deliveryId}/redeliver", "a delivery")] = async w =>
+        {
+            // A delivery to redeliver: the admin key's test event, as the endpoint's delivery log lists it.
+            var id = await w.WebhookAsync();
+            await TestApp.SendOkAsync(w.App.Admin(), HttpMethod.Post, $"{w.Base}/webhooks/{id}/test");
+            var deliveries = await TestApp.SendOkAsync(w.App.Admin(), HttpMethod.Get, $"{w.Base}/webhooks/{id}/deliveries");
+            return new Request(HttpMethod.Post, $"{w.Base}/webhooks/{id}/deliveries/{deliveries["items"]![0]!["id"]}/redeliver");
+        },
+
         [("POST /api/v1/admin/lifecycle/run", "the deployment")] = w => Done(HttpMethod.Post, "/api/v1/admin/lifecycle/run"),
         [("POST /api/v1/admin/signing-keys/rotate", "the deployment")] = w => Done(HttpMethod.Post, "/api/v1/admin/signing-keys/rotate"),
     };
 
     private const string PutOperator = "PUT " + TenantPath + "/operators/{operatorId}";
+    private const string Webhook = "POST " + TenantPath + "/webhooks/{webhookId}";
+    private const string Hook = "https://hooks.example.com/serverlessauth";
     private const string DeleteOperator = "DELETE " + TenantPath + "/operators/{operatorId}";
     private const string GetKey = "GET " + TenantPath + "/keys/{keyId}";
     private const string RevokeKey = "DELETE " + TenantPath + "/keys/{keyId}";

@@ -4,7 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 // No "Server: Kestrel" on the answers: it tells a scanner what to try and no client needs it.
 builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
-builder.Services.AddServerlessAuth(builder.Configuration).AddServerlessAuthLifecycleScheduler();
+builder.Services.AddServerlessAuth(builder.Configuration).AddServerlessAuthLifecycleScheduler().AddServerlessAuthWebhookWorker();
 builder.Services.AddOpenApi(o => o.AddOperationTransformer(ServerlessAuth.Web.OpenApiRequestBodies.DescribeAsync));
 
 var app = builder.Build();

@@ -90,7 +90,7 @@ internal static partial class Log
     [LoggerMessage(1504, LogLevel.Information, "Signing key rotation requested by {Actor}: {Outcome}")]
     public static partial void SigningKeyRotationRequested(ILogger logger, string actor, string outcome);
 
-    [LoggerMessage(1505, LogLevel.Warning, "JWT signing keys come from the DEVELOPMENT key source: private keys are kept unencrypted in Table Storage. For development only; set ServerlessAuth:KeyVault:Uri in any real deployment.")]
+    [LoggerMessage(1505, LogLevel.Warning, "JWT signing keys and the key that encrypts webhook secrets come from the DEVELOPMENT key source: they are kept unencrypted in Table Storage. For development only; set ServerlessAuth:KeyVault:Uri in any real deployment.")]
     public static partial void DevelopmentKeySource(ILogger logger);
 
     [LoggerMessage(1506, LogLevel.Information, "JWT signing keys come from Key Vault {VaultUri}, secret {SecretName}")]
@@ -136,4 +136,38 @@ internal static partial class Log
 
     [LoggerMessage(1902, LogLevel.Warning, "Health check failed for {Dependency}")]
     public static partial void HealthCheckFailed(ILogger logger, string dependency, Exception exception);
+
+    // Webhooks: 4000-4099. URLs are not logged whole (a receiver may put a credential in its path or query): the host only.
+    [LoggerMessage(4000, LogLevel.Information, "Webhook {WebhookId} of tenant {TenantId} created by {Actor}, delivering to host {Host}")]
+    public static partial void WebhookCreated(ILogger logger, string tenantId, string webhookId, string host, string actor);
+
+    [LoggerMessage(4001, LogLevel.Information, "Webhook {WebhookId} of tenant {TenantId} updated by {Actor}; enabled {Enabled}")]
+    public static partial void WebhookUpdated(ILogger logger, string tenantId, string webhookId, bool enabled, string actor);
+
+    [LoggerMessage(4002, LogLevel.Information, "Webhook {WebhookId} of tenant {TenantId} deleted by {Actor}")]
+    public static partial void WebhookDeleted(ILogger logger, string tenantId, string webhookId, string actor);
+
+    [LoggerMessage(4003, LogLevel.Information, "Secret of webhook {WebhookId} of tenant {TenantId} rotated by {Actor}; the previous one signs for {OverlapSeconds} s more")]
+    public static partial void WebhookSecretRotated(ILogger logger, string tenantId, string webhookId, int overlapSeconds, string actor);
+
+    [LoggerMessage(4004, LogLevel.Information, "Delivery {DeliveryId} of webhook {WebhookId} of tenant {TenantId} queued again by {Actor}")]
+    public static partial void WebhookRedeliveryRequested(ILogger logger, string tenantId, string webhookId, string deliveryId, string actor);
+
+    [LoggerMessage(4010, LogLevel.Debug, "Outbox of tenant {TenantId}: {Messages} webhook messages queued")]
+    public static partial void WebhookEventsDispatched(ILogger logger, string tenantId, int messages);
+
+    [LoggerMessage(4011, LogLevel.Warning, "Outbox of tenant {TenantId} could not be dispatched; it stays for the next sweep")]
+    public static partial void WebhookDispatchFailed(ILogger logger, string tenantId, Exception exception);
+
+    [LoggerMessage(4012, LogLevel.Information, "Webhook {WebhookId} of tenant {TenantId}: attempt {Attempt} of event {EventId} failed ({StatusCode}: {Error})")]
+    public static partial void WebhookAttemptFailed(ILogger logger, string tenantId, string webhookId, string eventId, int attempt, int statusCode, string error);
+
+    [LoggerMessage(4013, LogLevel.Warning, "Webhook {WebhookId} of tenant {TenantId} disabled: {Reason}")]
+    public static partial void WebhookDisabled(ILogger logger, string tenantId, string webhookId, string reason);
+
+    [LoggerMessage(4014, LogLevel.Warning, "A message of the webhook queue is not a webhook delivery; dropped")]
+    public static partial void WebhookMessageMalformed(ILogger logger);
+
+    [LoggerMessage(4015, LogLevel.Warning, "The webhook queue worker cannot reach the queue; retrying with a growing pause")]
+    public static partial void WebhookWorkerFailing(ILogger logger, Exception exception);
 }

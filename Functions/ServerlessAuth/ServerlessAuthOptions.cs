@@ -81,6 +81,9 @@ public sealed partial class ServerlessAuthOptions
     public TokenOptions Tokens { get; set; } = new();
     /// <summary>Per-credential rate limits and the throttling of failed validations (see <c>RateLimiting/README.md</c>).</summary>
     public RateLimitingOptions RateLimiting { get; set; } = new();
+
+    /// <summary>Lifecycle notifications as signed webhooks: delivery, retries, SSRF protection.</summary>
+    public WebhookOptions Webhooks { get; set; } = new();
 }
 
 /// <summary>Table Storage settings.</summary>
@@ -91,6 +94,13 @@ public sealed class StorageOptions
 
     /// <summary>Table endpoint used with managed identity in Azure (no shared keys).</summary>
     public Uri? TableServiceUri { get; set; }
+
+    /// <summary>
+    /// Queue endpoint used with managed identity in Azure (the webhook delivery queue). Locally the queue is reached
+    /// through <see cref="ConnectionString"/> (its <c>QueueEndpoint</c>, or Azurite's default with
+    /// <c>UseDevelopmentStorage=true</c>).
+    /// </summary>
+    public Uri? QueueServiceUri { get; set; }
 
     /// <summary>Prefix of every table name (letters and digits), to share one account between deployments or tests.</summary>
     public string TablePrefix { get; set; } = "";
@@ -117,6 +127,12 @@ public sealed class KeyVaultOptions
     /// Default <c>serverlessauth-jwt-signing-key</c>.
     /// </summary>
     public string SigningKeySecretName { get; set; } = "serverlessauth-jwt-signing-key";
+
+    /// <summary>
+    /// Name of the Key Vault secret holding the key that encrypts webhook signing secrets at rest, one secret version
+    /// per key (created on first use). Default <c>serverlessauth-webhook-secret-key</c>.
+    /// </summary>
+    public string WebhookKeySecretName { get; set; } = "serverlessauth-webhook-secret-key";
 }
 
 /// <summary>
@@ -304,4 +320,44 @@ public sealed class RateLimitingOptions
 
     /// <summary>Client addresses whose recent failures one instance keeps in memory. Default 100 000.</summary>
     public int MaxTrackedClients { get; set; } = 100_000;
+}
+
+/// <summary>
+/// Webhooks: each tenant's endpoints receive its lifecycle and revocation events, signed per the Standard Webhooks
+/// specification, at least once, retried with exponential backoff and jitter.
+/// </summary>
+public sealed class WebhookOptions
+{
+    /// <summary>
+    /// Also deliver to loopback addresses (127.0.0.0/8, ::1): for receivers on the developer's own machine and for tests.
+    /// Refused at start outside the Development environment. Default false.
+    /// </summary>
+    public bool AllowLoopback { get; set; }
+
+    /// <summary>Timeout of one delivery attempt (connect, send, response headers and the first 4 KB of body). Default 10 s; 1 to 30 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Delay before the first retry; each further retry doubles it (with ±20 % jitter). Default 5 s; 0 to 1 minute.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest delay between two attempts. Default 1 hour; at least <see cref="RetryBaseDelay"/>, at most 2 hours.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a delivery is retried, counted from its first attempt. Default 24 hours; 1 minute to 3 days.</summary>
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// An endpoint whose every attempt failed for this long (since its last success) is disabled, and says why. A
+    /// receiver answering 410 Gone is disabled at once. Default 24 hours; 1 minute to 30 days.
+    /// </summary>
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How often the standalone host's queue worker looks for messages when the queue was empty. (The Functions app
+    /// uses its queue trigger.) Default 2 s; 50 ms to 1 minute.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Deliveries one instance sends at once (standalone host). Default 16; 1 to 64.</summary>
+    public int MaxConcurrentDeliveries { get; set; } = 16;
 }

@@ -147,6 +147,7 @@ internal sealed partial class ServerlessAuthOptionsValidator(IHostEnvironment en
         }
 
         ValidateTokens(options, errors);
+        ValidateWebhooks(options.Webhooks, environment.IsDevelopment(), errors);
 
         // Silently keeping private signing keys in Table Storage is a development convenience, never a production default.
         if (options.KeyVault.Uri is null && !options.KeyVault.AllowDevelopmentKeySource && !environment.IsDevelopment())
@@ -157,6 +158,12 @@ internal sealed partial class ServerlessAuthOptionsValidator(IHostEnvironment en
         if (string.IsNullOrWhiteSpace(options.KeyVault.SigningKeySecretName) || !SecretName().IsMatch(options.KeyVault.SigningKeySecretName))
         {
             errors.Add("ServerlessAuth:KeyVault:SigningKeySecretName: 1 to 127 letters, digits and dashes.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.KeyVault.WebhookKeySecretName) || !SecretName().IsMatch(options.KeyVault.WebhookKeySecretName)
+            || options.KeyVault.WebhookKeySecretName == options.KeyVault.SigningKeySecretName)
+        {
+            errors.Add("ServerlessAuth:KeyVault:WebhookKeySecretName: 1 to 127 letters, digits and dashes, not the signing key's secret.");
         }
 
         var rateLimiting = options.RateLimiting;
@@ -249,6 +256,50 @@ internal sealed partial class ServerlessAuthOptionsValidator(IHostEnvironment en
         catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
         {
             return false;
+        }
+    }
+
+    private static void ValidateWebhooks(WebhookOptions webhooks, bool development, List<string> errors)
+    {
+        // Loopback is where a delivery would reach the service's own host or a sidecar: never outside a developer's machine.
+        if (webhooks.AllowLoopback && !development)
+        {
+            errors.Add("ServerlessAuth:Webhooks:AllowLoopback is allowed in the Development environment only.");
+        }
+
+        if (webhooks.RequestTimeout < TimeSpan.FromSeconds(1) || webhooks.RequestTimeout > TimeSpan.FromSeconds(30))
+        {
+            errors.Add("ServerlessAuth:Webhooks:RequestTimeout must be between 1 and 30 seconds.");
+        }
+
+        if (webhooks.RetryBaseDelay < TimeSpan.Zero || webhooks.RetryBaseDelay > TimeSpan.FromMinutes(1))
+        {
+            errors.Add("ServerlessAuth:Webhooks:RetryBaseDelay must be between 0 and 1 minute.");
+        }
+
+        if (webhooks.MaxRetryDelay < webhooks.RetryBaseDelay || webhooks.MaxRetryDelay > TimeSpan.FromHours(2))
+        {
+            errors.Add("ServerlessAuth:Webhooks:MaxRetryDelay must be between RetryBaseDelay and 2 hours.");
+        }
+
+        if (webhooks.RetryFor < TimeSpan.FromMinutes(1) || webhooks.RetryFor > TimeSpan.FromDays(3))
+        {
+            errors.Add("ServerlessAuth:Webhooks:RetryFor must be between 1 minute and 3 days.");
+        }
+
+        if (webhooks.DisableAfter < TimeSpan.FromMinutes(1) || webhooks.DisableAfter > TimeSpan.FromDays(30))
+        {
+            errors.Add("ServerlessAuth:Webhooks:DisableAfter must be between 1 minute and 30 days.");
+        }
+
+        if (webhooks.PollInterval < TimeSpan.FromMilliseconds(50) || webhooks.PollInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add("ServerlessAuth:Webhooks:PollInterval must be between 50 ms and 1 minute.");
+        }
+
+        if (webhooks.MaxConcurrentDeliveries is < 1 or > 64)
+        {
+            errors.Add("ServerlessAuth:Webhooks:MaxConcurrentDeliveries must be between 1 and 64.");
         }
     }
 

@@ -4,6 +4,7 @@ using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,7 @@ using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
+using ServerlessAuth.Webhooks;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -126,6 +128,38 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.TryAddSingleton<DiscoveryHandler>();
         services.TryAddSingleton<SigningKeyAdminHandler>();
         services.TryAddSingleton<AuditHandlers>();
+
+        services.TryAddSingleton(CreateQueueServiceClient);
+        services.TryAddSingleton<WebhookQueue>();
+        services.TryAddSingleton<WebhookStore>();
+        services.TryAddSingleton<WebhookOutbox>();
+        services.TryAddSingleton<WebhookDispatcher>();
+        services.TryAddSingleton<WebhookAddressPolicy>();
+        services.TryAddSingleton<IWebhookHostResolver, SystemHostResolver>();
+        services.TryAddSingleton<WebhookSender>();
+        services.TryAddSingleton(CreateWebhookKeySource);
+        services.TryAddSingleton<WebhookSecretProtector>();
+        services.TryAddSingleton(sp => new WebhookDeliverer(
+            sp.GetRequiredService<WebhookStore>(),
+            sp.GetRequiredService<WebhookQueue>(),
+            sp.GetRequiredService<WebhookSender>(),
+            sp.GetRequiredService<WebhookSecretProtector>(),
+            sp.GetRequiredService<WebhookAddressPolicy>(),
+            sp.GetRequiredService<WebhookOutbox>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ServerlessAuthOptions>>(),
+            sp.GetRequiredService<ILogger<WebhookDeliverer>>()));
+        services.TryAddSingleton<WebhookHandlers>();
+        return services;
+    }
+
+    /// <summary>
+    /// Delivers webhooks from the queue inside the process: for the standalone host. (The Functions app uses its queue
+    /// trigger instead.)
+    /// </summary>
+    public static IServiceCollection AddServerlessAuthWebhookWorker(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookQueueWorker>());
         return services;
     }
 
@@ -144,6 +178,39 @@ public static class ServerlessAuthServiceCollectionExtensions
         services.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.KeyVault.Uri is null
             ? ActivatorUtilities.CreateInstance<DevelopmentSigningKeySource>(services)
             : ActivatorUtilities.CreateInstance<KeyVaultSigningKeySource>(services);
+
+    /// <summary>Key Vault when <c>ServerlessAuth:KeyVault:Uri</c> is set; the development source (Table Storage) otherwise.</summary>
+    private static IWebhookKeySource CreateWebhookKeySource(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.KeyVault.Uri is null
+            ? ActivatorUtilities.CreateInstance<DevelopmentWebhookKeySource>(services)
+            : ActivatorUtilities.CreateInstance<KeyVaultWebhookKeySource>(services);
+
+    /// <summary>
+    /// The Queue client of the webhook deliveries, like the Table client: the connection string locally (its
+    /// <c>QueueEndpoint</c>), the queue endpoint with managed identity in Azure (<c>Storage:QueueServiceUri</c>, by
+    /// default the table endpoint's account with <c>queue</c> for <c>table</c>). Base64 messages, as the Functions
+    /// queue trigger expects them.
+    /// </summary>
+    private static QueueServiceClient CreateQueueServiceClient(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<IOptions<ServerlessAuthOptions>>().Value.Storage;
+        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        clientOptions.Retry.MaxRetries = 2;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(1);
+        clientOptions.Retry.NetworkTimeout = storage.RequestTimeout;
+        clientOptions.AddPolicy(services.GetRequiredService<StorageMetrics>().ForQueues, HttpPipelinePosition.PerCall);
+        if (!string.IsNullOrWhiteSpace(storage.ConnectionString))
+        {
+            return new QueueServiceClient(storage.ConnectionString, clientOptions);
+        }
+
+        var endpoint = storage.QueueServiceUri ?? new UriBuilder(storage.TableServiceUri!)
+        {
+            Host = storage.TableServiceUri!.Host.Replace(".table.", ".queue.", StringComparison.OrdinalIgnoreCase),
+        }.Uri;
+        return new QueueServiceClient(endpoint, services.GetRequiredService<TokenCredential>(), clientOptions);
+    }
 
     /// <summary>
     /// The Key Vault client (managed identity through the registered <see cref="TokenCredential"/>), failing fast like

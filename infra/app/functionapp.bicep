@@ -151,7 +151,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsDisableHomepage: 'true'
 
     // Functions host storage through the identity: blobs (host state, timer leases) and tables (host diagnostic
-    // events). No queue endpoint: no trigger uses queues (see rbac.bicep).
+    // events). No queue endpoint: the host itself uses no queue (the webhook trigger has its own connection below).
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
@@ -169,6 +169,13 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ServerlessAuth__AdminKey: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${adminKeySecretName})'
     ServerlessAuth__Issuer: 'https://${functionApp.properties.defaultHostName}'
     LIFECYCLE_SCHEDULE: lifecycleSchedule
+
+    // Webhook deliveries: the library sends to the queue, the queue trigger (connection ServerlessAuthQueue)
+    // receives from it, both through the identity (Storage Queue Data Contributor, see rbac.bicep).
+    ServerlessAuth__Storage__QueueServiceUri: storage.properties.primaryEndpoints.queue
+    ServerlessAuthQueue__queueServiceUri: storage.properties.primaryEndpoints.queue
+    ServerlessAuthQueue__credential: 'managedidentity'
+    ServerlessAuthQueue__clientId: identityClientId
   }
 }
 

@@ -22,14 +22,10 @@ param principalId string
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7' // Key Vault Secrets Officer
 }
-
-// Not granted: Storage Queue Data Contributor. The app has only HTTP and timer triggers; the Functions host
-// keeps timer schedules and singleton locks in blobs, and no queue-based feature (queue triggers, Durable
-// Functions, blob triggers' poison queue) is used, so AzureWebJobsStorage has no queue endpoint either.
-// Add both together if a queue-based trigger is ever introduced.
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
@@ -69,6 +65,21 @@ resource appTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// App identity: webhook deliveries go through a storage queue. The app sends (the dispatcher, retries), the queue
+// trigger receives and deletes, and both create the queue if missing (the trigger also its poison queue
+// serverlessauth-webhooks-poison): Contributor is the narrowest built-in role that does all of it, at the account
+// because the poison queue does not exist beforehand. It grants nothing on blobs, tables or the account's settings.
+// AzureWebJobsStorage still has no queue endpoint: the host itself uses no queue.
+resource appQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }

@@ -1,5 +1,5 @@
-// The storage account: Functions host storage and the deployment package (blob), and ServerlessAuth's own
-// data (tables: tenants, operators, hashed keys). Keyless: shared-key access is off, so every caller
+// The storage account: Functions host storage and the deployment package (blob), ServerlessAuth's own
+// data (tables: tenants, operators, hashed keys) and its webhook delivery queue. Keyless: shared-key access is off, so every caller
 // authenticates with Microsoft Entra ID and every grant is a visible role assignment (see rbac.bicep).
 
 @description('Name of the storage account (3-24 lowercase letters and digits).')
@@ -13,6 +13,9 @@ param tags object
 
 @description('Blob container that Flex Consumption deploys the app package from.')
 param deploymentContainerName string
+
+@description('Queue of webhook deliveries (one message per event and endpoint); the app creates it too if missing.')
+param webhookQueueName string = 'serverlessauth-webhooks'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -49,8 +52,17 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       }
     }
   }
+
+  resource queueServices 'queueServices' = {
+    name: 'default'
+
+    resource webhookQueue 'queues' = {
+      name: webhookQueueName
+    }
+  }
 }
 
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output tableEndpoint string = storage.properties.primaryEndpoints.table
+output queueEndpoint string = storage.properties.primaryEndpoints.queue

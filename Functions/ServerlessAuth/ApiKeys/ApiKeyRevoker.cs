@@ -70,10 +70,10 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
     /// <summary>Drops the cached copy of a key after a local change, so this instance sees it at once.</summary>
     public void Forget(ApiKey key) => validator.Forget(key);
 
-    /// <summary>Revokes every key of an operator that is not revoked yet; answers how many it revoked.</summary>
-    public async Task<int> RevokeAllOfOperatorAsync(TenantId tenant, OperatorId op, string actor, CancellationToken cancellationToken)
+    /// <summary>Revokes every key of an operator that is not revoked yet; answers the ids of those it revoked.</summary>
+    public async Task<IReadOnlyList<string>> RevokeAllOfOperatorAsync(TenantId tenant, OperatorId op, string actor, CancellationToken cancellationToken)
     {
-        var count = 0;
+        var revoked = new List<string>();
         string? token = null;
         do
         {
@@ -82,7 +82,7 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
             {
                 if (await RevokeAsync(tenant, key.Id, actor, AuditEventTypes.KeyRevoked, "operator removed", cancellationToken) is not null)
                 {
-                    count++;
+                    revoked.Add(key.Id.Value);
                 }
             }
 
@@ -90,6 +90,6 @@ internal sealed class ApiKeyRevoker(ApiKeyStore keys, CredentialValidator valida
         }
         while (token is not null);
 
-        return count;
+        return revoked;
     }
 }

@@ -55,6 +55,9 @@ public static class AuditEventTypes
 
     /// <summary>Successful validations of one key on one day (updated in place; <c>at</c> is the day).</summary>
     public const string UsageDaily = "usage.daily";
+
+    /// <summary>An operator was removed (<c>credentialId</c>: the operator id); the keys it revoked are listed with the event.</summary>
+    public const string OperatorRemoved = "operator.removed";
 }
 
 /// <summary>One line of a tenant's audit and usage log. Never holds a secret, a digest or a token.</summary>
@@ -69,6 +72,9 @@ internal sealed record AuditEvent
     public string? Detail { get; init; }
     public long? Count { get; init; }
     public string? RelatedCredentialId { get; init; }
+
+    /// <summary>For <c>operator.removed</c>: the keys revoked with the operator.</summary>
+    public IReadOnlyList<string>? RelatedCredentialIds { get; init; }
 
     /// <summary>
     /// Makes the row key deterministic (for events that must be recorded once, such as "expiring soon"): a retry

@@ -9,6 +9,7 @@ using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
+using ServerlessAuth.Webhooks;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -99,6 +100,32 @@ public static class ServerlessAuthEndpointRouteBuilderExtensions
         endpoints.MapPost("/api/v1/admin/signing-keys/rotate", ServerlessAuthEndpoints.RotateSigningKeys).WithName(nameof(ServerlessAuthEndpoints.RotateSigningKeys)).WithTags("Admin")
             .WithSummary("Publishes a new signing key now; it signs after the publication delay (admin key).")
             .Produces<SigningKeysResponse>(200).ProducesProblem(401).ProducesProblem(403).ProducesProblem(503);
+
+        const string webhooks = "/api/v1/tenants/{tenantId}/webhooks";
+        endpoints.MapPost(webhooks, ServerlessAuthEndpoints.CreateWebhook).WithName(nameof(ServerlessAuthEndpoints.CreateWebhook)).WithTags("Webhooks")
+            .WithSummary("Creates a webhook endpoint (at most 10 per tenant); its signing secret is in this response only.")
+            .WithMetadata(new JsonRequestBody(typeof(CreateWebhookRequest))).Produces<WebhookResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        endpoints.MapGet(webhooks, ServerlessAuthEndpoints.ListWebhooks).WithName(nameof(ServerlessAuthEndpoints.ListWebhooks)).WithTags("Webhooks")
+            .Produces<ListResponse<WebhookResponse>>(200).ProducesProblem(403).ProducesProblem(404);
+        endpoints.MapGet(webhooks + "/{webhookId}", ServerlessAuthEndpoints.GetWebhook).WithName(nameof(ServerlessAuthEndpoints.GetWebhook)).WithTags("Webhooks")
+            .Produces<WebhookResponse>(200).ProducesProblem(403).ProducesProblem(404);
+        endpoints.MapMethods(webhooks + "/{webhookId}", ["PATCH"], ServerlessAuthEndpoints.UpdateWebhook).WithName(nameof(ServerlessAuthEndpoints.UpdateWebhook)).WithTags("Webhooks")
+            .WithSummary("Changes url, description, eventTypes or enabled; enabling clears the reason the service disabled it.")
+            .WithMetadata(new JsonRequestBody(typeof(UpdateWebhookRequest))).Produces<WebhookResponse>(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        endpoints.MapDelete(webhooks + "/{webhookId}", ServerlessAuthEndpoints.DeleteWebhook).WithName(nameof(ServerlessAuthEndpoints.DeleteWebhook)).WithTags("Webhooks")
+            .Produces(204).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        endpoints.MapPost(webhooks + "/{webhookId}/test", ServerlessAuthEndpoints.TestWebhook).WithName(nameof(ServerlessAuthEndpoints.TestWebhook)).WithTags("Webhooks")
+            .WithSummary("Queues a webhook.test event for this endpoint.")
+            .Produces<WebhookQueuedResponse>(202).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        endpoints.MapPost(webhooks + "/{webhookId}/rotate-secret", ServerlessAuthEndpoints.RotateWebhookSecret).WithName(nameof(ServerlessAuthEndpoints.RotateWebhookSecret)).WithTags("Webhooks")
+            .WithSummary("A new signing secret (shown once); the previous one signs beside it for overlapSeconds (0-604800, default 86400).")
+            .WithMetadata(new JsonRequestBody(typeof(RotateWebhookSecretRequest), IsOptional: true)).Produces<WebhookResponse>(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        endpoints.MapGet(webhooks + "/{webhookId}/deliveries", ServerlessAuthEndpoints.ListWebhookDeliveries).WithName(nameof(ServerlessAuthEndpoints.ListWebhookDeliveries)).WithTags("Webhooks")
+            .WithSummary("The endpoint's delivery log, newest event first; paging pageSize (≤ 100), continuationToken.")
+            .Produces<ListResponse<WebhookDeliveryResponse>>(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+        endpoints.MapPost(webhooks + "/{webhookId}/deliveries/{deliveryId}/redeliver", ServerlessAuthEndpoints.RedeliverWebhook).WithName(nameof(ServerlessAuthEndpoints.RedeliverWebhook)).WithTags("Webhooks")
+            .WithSummary("Queues a delivery again (same webhook-id, a new retry window).")
+            .Produces<WebhookQueuedResponse>(202).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 
         endpoints.MapGet("/api/health", ServerlessAuthEndpoints.Health).WithName(nameof(ServerlessAuthEndpoints.Health)).WithTags("Health")
             .Produces<HealthResponse>(200).Produces<HealthResponse>(503);

@@ -11,6 +11,7 @@ using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
+using ServerlessAuth.Webhooks;
 
 namespace ServerlessAuth.Http;
 
@@ -327,6 +328,65 @@ public static class ServerlessAuthEndpoints
         WithCaller(request, "signingkeys.rotate", cancellationToken, async (services, caller, ct) =>
             await services.GetRequiredService<SigningKeyAdminHandler>().RotateAsync(caller, ct));
 
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/webhooks</c>.</summary>
+    public static Task<IResult> CreateWebhook(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "webhooks.create", cancellationToken, async (services, caller, tenant, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.CreateWebhookRequest, ct);
+            return problem ?? (IResult)await services.GetRequiredService<WebhookHandlers>().CreateAsync(caller, tenant, body!, ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/webhooks</c>.</summary>
+    public static Task<IResult> ListWebhooks(HttpRequest request, string tenantId, CancellationToken cancellationToken) =>
+        WithTenant(request, tenantId, "webhooks.list", cancellationToken, async (services, caller, tenant, ct) =>
+            await services.GetRequiredService<WebhookHandlers>().ListAsync(caller, tenant, ct));
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/webhooks/{webhookId}</c>.</summary>
+    public static Task<IResult> GetWebhook(HttpRequest request, string tenantId, string webhookId, CancellationToken cancellationToken) =>
+        WithWebhook(request, tenantId, webhookId, "webhooks.get", cancellationToken, async (services, caller, tenant, webhook, ct) =>
+            await services.GetRequiredService<WebhookHandlers>().GetAsync(caller, tenant, webhook, ct));
+
+    /// <summary><c>PATCH /api/v1/tenants/{tenantId}/webhooks/{webhookId}</c>.</summary>
+    public static Task<IResult> UpdateWebhook(HttpRequest request, string tenantId, string webhookId, CancellationToken cancellationToken) =>
+        WithWebhook(request, tenantId, webhookId, "webhooks.update", cancellationToken, async (services, caller, tenant, webhook, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.UpdateWebhookRequest, ct);
+            return problem ?? (IResult)await services.GetRequiredService<WebhookHandlers>().UpdateAsync(caller, tenant, webhook, body!, ct);
+        });
+
+    /// <summary><c>DELETE /api/v1/tenants/{tenantId}/webhooks/{webhookId}</c>.</summary>
+    public static Task<IResult> DeleteWebhook(HttpRequest request, string tenantId, string webhookId, CancellationToken cancellationToken) =>
+        WithWebhook(request, tenantId, webhookId, "webhooks.delete", cancellationToken, async (services, caller, tenant, webhook, ct) =>
+            await services.GetRequiredService<WebhookHandlers>().DeleteAsync(caller, tenant, webhook, ct));
+
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/webhooks/{webhookId}/test</c>.</summary>
+    public static Task<IResult> TestWebhook(HttpRequest request, string tenantId, string webhookId, CancellationToken cancellationToken) =>
+        WithWebhook(request, tenantId, webhookId, "webhooks.test", cancellationToken, async (services, caller, tenant, webhook, ct) =>
+            await services.GetRequiredService<WebhookHandlers>().TestAsync(caller, tenant, webhook, ct));
+
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/webhooks/{webhookId}/rotate-secret</c>.</summary>
+    public static Task<IResult> RotateWebhookSecret(HttpRequest request, string tenantId, string webhookId, CancellationToken cancellationToken) =>
+        WithWebhook(request, tenantId, webhookId, "webhooks.rotateSecret", cancellationToken, async (services, caller, tenant, webhook, ct) =>
+        {
+            var (body, problem) = await RequestReader.ReadJsonAsync(request, ServerlessAuthJsonContext.Default.RotateWebhookSecretRequest, ct, optional: true);
+            return problem ?? (IResult)await services.GetRequiredService<WebhookHandlers>().RotateSecretAsync(caller, tenant, webhook, body ?? new RotateWebhookSecretRequest(), ct);
+        });
+
+    /// <summary><c>GET /api/v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries?pageSize=&amp;continuationToken=</c>.</summary>
+    public static Task<IResult> ListWebhookDeliveries(HttpRequest request, string tenantId, string webhookId, CancellationToken cancellationToken) =>
+        WithWebhook(request, tenantId, webhookId, "webhooks.deliveries", cancellationToken, async (services, caller, tenant, webhook, ct) =>
+        {
+            var (pageSize, storageToken, problem) = ReadPaging(request);
+            return problem ?? (IResult)await services.GetRequiredService<WebhookHandlers>().ListDeliveriesAsync(caller, tenant, webhook, pageSize, storageToken, ct);
+        });
+
+    /// <summary><c>POST /api/v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver</c>.</summary>
+    public static Task<IResult> RedeliverWebhook(HttpRequest request, string tenantId, string webhookId, string deliveryId, CancellationToken cancellationToken) =>
+        WebhookEventId.TryParse(deliveryId, out var delivery)
+            ? WithWebhook(request, tenantId, webhookId, "webhooks.redeliver", cancellationToken, async (services, caller, tenant, webhook, ct) =>
+                await services.GetRequiredService<WebhookHandlers>().RedeliverAsync(caller, tenant, webhook, delivery, ct))
+            : Task.FromResult<IResult>(ApiProblem.InvalidRequest("deliveryId is malformed.", "deliveryId"));
+
     /// <summary><c>GET /api/health</c>.</summary>
     public static Task<IResult> Health(HttpRequest request, CancellationToken cancellationToken) =>
         Run(request, "health", cancellationToken, (services, ct) => services.GetRequiredService<HealthHandler>().CheckAsync(ct));
@@ -370,6 +430,13 @@ public static class ServerlessAuthEndpoints
         AppId.TryParse(appId, out var app)
             ? WithTenant(request, tenantId, route, cancellationToken, (services, caller, tenant, ct) => handle(services, caller, tenant, app, ct))
             : Task.FromResult<IResult>(ApiProblem.InvalidRequest("appId is malformed.", "appId"));
+
+    private static Task<IResult> WithWebhook(
+        HttpRequest request, string tenantId, string webhookId, string route, CancellationToken cancellationToken,
+        Func<IServiceProvider, Caller, TenantId, WebhookId, CancellationToken, Task<IResult>> handle) =>
+        WebhookId.TryParse(webhookId, out var webhook)
+            ? WithTenant(request, tenantId, route, cancellationToken, (services, caller, tenant, ct) => handle(services, caller, tenant, webhook, ct))
+            : Task.FromResult<IResult>(ApiProblem.InvalidRequest("webhookId is malformed.", "webhookId"));
 
     private static async Task<(IReadOnlyDictionary<string, string>? Form, ClientCredentials? Credentials, OAuthError? Error)> ReadOAuthFormAsync(
         HttpRequest request, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ using ServerlessAuth.Lifecycle;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Validation;
+using ServerlessAuth.Webhooks;
 
 namespace ServerlessAuth.Http;
 
@@ -52,4 +53,12 @@ namespace ServerlessAuth.Http;
 [JsonSerializable(typeof(JsonWebKeySetResponse))]
 [JsonSerializable(typeof(AuthorizationServerMetadata))]
 [JsonSerializable(typeof(SigningKeysResponse))]
+[JsonSerializable(typeof(CreateWebhookRequest))]
+[JsonSerializable(typeof(UpdateWebhookRequest))]
+[JsonSerializable(typeof(RotateWebhookSecretRequest))]
+[JsonSerializable(typeof(WebhookResponse))]
+[JsonSerializable(typeof(ListResponse<WebhookResponse>))]
+[JsonSerializable(typeof(WebhookDeliveryResponse))]
+[JsonSerializable(typeof(ListResponse<WebhookDeliveryResponse>))]
+[JsonSerializable(typeof(WebhookQueuedResponse))]
 public sealed partial class ServerlessAuthJsonContext : JsonSerializerContext;

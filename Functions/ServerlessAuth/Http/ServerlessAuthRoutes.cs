@@ -37,6 +37,15 @@ public static class ServerlessAuthRoutes
         ("POST", "/api/v1/tenants/{tenantId}/apps/{appId}/secrets", nameof(ServerlessAuthEndpoints.AddAppSecret)),
         ("DELETE", "/api/v1/tenants/{tenantId}/apps/{appId}/secrets/{secretId}", nameof(ServerlessAuthEndpoints.DeleteAppSecret)),
         ("POST", "/api/v1/admin/signing-keys/rotate", nameof(ServerlessAuthEndpoints.RotateSigningKeys)),
+        ("POST", "/api/v1/tenants/{tenantId}/webhooks", nameof(ServerlessAuthEndpoints.CreateWebhook)),
+        ("GET", "/api/v1/tenants/{tenantId}/webhooks", nameof(ServerlessAuthEndpoints.ListWebhooks)),
+        ("GET", "/api/v1/tenants/{tenantId}/webhooks/{webhookId}", nameof(ServerlessAuthEndpoints.GetWebhook)),
+        ("PATCH", "/api/v1/tenants/{tenantId}/webhooks/{webhookId}", nameof(ServerlessAuthEndpoints.UpdateWebhook)),
+        ("DELETE", "/api/v1/tenants/{tenantId}/webhooks/{webhookId}", nameof(ServerlessAuthEndpoints.DeleteWebhook)),
+        ("POST", "/api/v1/tenants/{tenantId}/webhooks/{webhookId}/test", nameof(ServerlessAuthEndpoints.TestWebhook)),
+        ("POST", "/api/v1/tenants/{tenantId}/webhooks/{webhookId}/rotate-secret", nameof(ServerlessAuthEndpoints.RotateWebhookSecret)),
+        ("GET", "/api/v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries", nameof(ServerlessAuthEndpoints.ListWebhookDeliveries)),
+        ("POST", "/api/v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", nameof(ServerlessAuthEndpoints.RedeliverWebhook)),
         ("GET", "/api/health", nameof(ServerlessAuthEndpoints.Health)),
     ];
 }

@@ -6,6 +6,7 @@ using ServerlessAuth.RateLimiting;
 using ServerlessAuth.Storage;
 using ServerlessAuth.Tenants;
 using ServerlessAuth.Tokens;
+using ServerlessAuth.Webhooks;
 
 namespace ServerlessAuth.Lifecycle;
 
@@ -37,6 +38,8 @@ internal sealed class LifecycleJob(
     CredentialRateLimiter limiter,
     AppLifecycleSteps appSteps,
     AuditRetention auditRetention,
+    WebhookStore webhooks,
+    WebhookDispatcher webhookDispatcher,
     ServerlessAuthTelemetry telemetry,
     TimeProvider time,
     IOptions<ServerlessAuthOptions> options,
@@ -78,7 +81,11 @@ internal sealed class LifecycleJob(
         }
 
         report.AuditEventsPurged = tallies.AuditEventsPurged;
+        report.WebhookDeliveriesPurged = tallies.WebhookDeliveriesPurged;
         report.KeysReindexed = tallies.KeysReindexed;
+
+        // The events of this run went to the dispatcher as they were written; this catches any it has not moved yet.
+        await RunStepAsync("webhooks", report, async () => report.WebhookMessagesQueued = await webhookDispatcher.SweepAsync(cancellationToken), cancellationToken);
         await RunStepAsync("revokedTokens", report, async () => report.RevokedTokensPurged = await revokedTokens.PurgeExpiredAsync(now, cancellationToken), cancellationToken);
         await RunStepAsync("signingKeys", report, async () =>
         {
@@ -172,6 +179,7 @@ internal sealed class LifecycleJob(
         {
             case DueKind.AuditPurge:
                 Interlocked.Add(ref tallies.AuditEventsPurged, await audit.PurgeBeforeAsync(entry.TenantId, now - auditRetention.Retention, cancellationToken));
+                Interlocked.Add(ref tallies.WebhookDeliveriesPurged, await webhooks.PurgeDeliveriesBeforeAsync(entry.TenantId, now - auditRetention.Retention, cancellationToken));
                 return LifecycleChanges.None;
             case DueKind.StalePolicy:
                 Interlocked.Add(ref tallies.KeysReindexed, await ReindexStaleAsync(entry.TenantId, now, cancellationToken));
@@ -409,6 +417,7 @@ internal sealed class LifecycleJob(
     private sealed class Tallies
     {
         public int AuditEventsPurged;
+        public int WebhookDeliveriesPurged;
         public int KeysReindexed;
     }
 }

@@ -39,6 +39,14 @@ public sealed class LifecycleReport
     /// <summary>Audit events deleted after the audit retention period.</summary>
     public int AuditEventsPurged { get; set; }
 
+    /// <summary>Webhook delivery log lines deleted with the audit events of their time.</summary>
+    public int WebhookDeliveriesPurged { get; set; }
+
+    /// <summary>
+    /// Webhook messages the closing sweep of the outbox queued: events the background dispatcher had not moved yet.
+    /// </summary>
+    public int WebhookMessagesQueued { get; set; }
+
     /// <summary>Revoked token ids forgotten because their tokens have expired.</summary>
     public int RevokedTokensPurged { get; set; }
 

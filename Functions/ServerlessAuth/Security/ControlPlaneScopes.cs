@@ -23,6 +23,9 @@ internal static class ControlPlaneScopes
     /// <summary>Read the tenant's audit log (owners and admins).</summary>
     public const string Logs = "serverlessauth:logs";
 
+    /// <summary>Create, read, change and delete the tenant's webhook endpoints, and read and redeliver their deliveries (owners and admins).</summary>
+    public const string Webhooks = "serverlessauth:webhooks";
+
     /// <summary>Every control-plane scope.</summary>
-    public static IReadOnlyList<string> All { get; } = [Keys, Operators, Apps, Tenant, Logs];
+    public static IReadOnlyList<string> All { get; } = [Keys, Operators, Apps, Tenant, Logs, Webhooks];
 }

@@ -12,7 +12,7 @@ namespace ServerlessAuth.Storage;
 /// Both are written in one entity-group transaction, so they never disagree; the <c>key|</c> row's ETag guards
 /// every state change.
 /// </summary>
-internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention)
+internal sealed class ApiKeyStore(TableStorage storage, AuditStore audits)
 {
     private const string KeyRowPrefix = "key|";
     private const string KeyRowEnd = "key}";
@@ -24,10 +24,10 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
     /// </summary>
     public async Task<WriteOutcome> AddAsync(ApiKey key, AuditEvent audit, TableTransactionAction operatorGuard, CancellationToken cancellationToken)
     {
-        await retention.TrackAsync(key.TenantId, cancellationToken);
+        var recorded = await audits.PrepareAsync(audit, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        IReadOnlyList<TableTransactionAction> actions = [.. AddActions(key), AuditStore.AddAction(audit), operatorGuard];
-        return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: actions[0].Entity);
+        IReadOnlyList<TableTransactionAction> actions = [.. AddActions(key), .. recorded.Actions, operatorGuard];
+        return recorded.Committed(await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: actions[0].Entity));
     }
 
     public async Task<ApiKey?> GetAsync(TenantId tenant, ApiKeyId id, CancellationToken cancellationToken)
@@ -51,15 +51,11 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
     /// </summary>
     public async Task<WriteOutcome> ReplaceAsync(ApiKey key, AuditEvent? audit, CancellationToken cancellationToken)
     {
-        if (audit is not null)
-        {
-            await retention.TrackAsync(key.TenantId, cancellationToken);
-        }
-
+        var recorded = audit is null ? null : await audits.PrepareAsync(audit, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        var record = audit is null ? null : AuditStore.AddAction(audit);
-        IReadOnlyList<TableTransactionAction> actions = record is null ? [.. ReplaceActions(key)] : [.. ReplaceActions(key), record];
-        return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: AuditStore.Witness(record, audit));
+        IReadOnlyList<TableTransactionAction> actions = recorded is null ? [.. ReplaceActions(key)] : [.. ReplaceActions(key), .. recorded.Actions];
+        var outcome = await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: recorded?.Witness);
+        return recorded?.Committed(outcome) ?? outcome;
     }
 
     /// <summary>
@@ -69,10 +65,11 @@ internal sealed class ApiKeyStore(TableStorage storage, AuditRetention retention
     /// </summary>
     public async Task<WriteOutcome> RotateAsync(ApiKey previous, ApiKey next, AuditEvent audit, TableTransactionAction operatorGuard, CancellationToken cancellationToken)
     {
-        await retention.TrackAsync(previous.TenantId, cancellationToken);
+        var recorded = await audits.PrepareAsync(audit, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         var added = AddActions(next).ToList();
-        return await StoreWrites.SubmitAsync(table, [.. ReplaceActions(previous), .. added, AuditStore.AddAction(audit), operatorGuard], cancellationToken, witness: added[0].Entity);
+        return recorded.Committed(await StoreWrites.SubmitAsync(
+            table, [.. ReplaceActions(previous), .. added, .. recorded.Actions, operatorGuard], cancellationToken, witness: added[0].Entity));
     }
 
     /// <summary>

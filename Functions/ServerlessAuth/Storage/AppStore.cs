@@ -14,7 +14,7 @@ namespace ServerlessAuth.Storage;
 /// one point read and every change is one ETag-guarded replace. Beside it, the <c>AppIndex</c> table holds the
 /// immutable pointer app id → tenant id (PK = app id), written before the app row and never changed.
 /// </summary>
-internal sealed class AppStore(TableStorage storage, AuditRetention retention)
+internal sealed class AppStore(TableStorage storage, AuditStore audits)
 {
     private const string AppRowPrefix = "app|";
     private const string AppRowEnd = "app}";
@@ -46,12 +46,12 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             return WriteOutcome.Conflict;
         }
 
-        await retention.TrackAsync(app.TenantId, cancellationToken);
+        var recorded = await audits.PrepareAsync(audit, cancellationToken);
         var row = ToEntity(app);
         IReadOnlyList<TableTransactionAction> actions = operatorGuard is null
-            ? [new(TableTransactionActionType.Add, row), AuditStore.AddAction(audit)]
-            : [new(TableTransactionActionType.Add, row), AuditStore.AddAction(audit), operatorGuard];
-        return await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: row);
+            ? [new(TableTransactionActionType.Add, row), .. recorded.Actions]
+            : [new(TableTransactionActionType.Add, row), .. recorded.Actions, operatorGuard];
+        return recorded.Committed(await StoreWrites.SubmitAsync(table, actions, cancellationToken, witness: row));
     }
 
     public async Task<App?> GetAsync(TenantId tenant, AppId id, CancellationToken cancellationToken)
@@ -73,10 +73,9 @@ internal sealed class AppStore(TableStorage storage, AuditRetention retention)
             return await StoreWrites.ReplaceAsync(table, ToEntity(app), app.ETag, cancellationToken);
         }
 
-        await retention.TrackAsync(app.TenantId, cancellationToken);
-        var record = AuditStore.AddAction(audit);
-        return await StoreWrites.SubmitAsync(
-            table, [new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(app), app.ETag), record], cancellationToken, witness: AuditStore.Witness(record, audit));
+        var recorded = await audits.PrepareAsync(audit, cancellationToken);
+        return recorded.Committed(await StoreWrites.SubmitAsync(
+            table, [new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(app), app.ETag), .. recorded.Actions], cancellationToken, witness: recorded.Witness));
     }
 
     /// <summary>

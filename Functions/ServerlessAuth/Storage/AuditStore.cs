@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using ServerlessAuth.Audit;
 using ServerlessAuth.Security;
 using ServerlessAuth.Tenants;
+using ServerlessAuth.Webhooks;
 
 namespace ServerlessAuth.Storage;
 
@@ -11,19 +12,22 @@ namespace ServerlessAuth.Storage;
 /// The audit and usage log, in the tenant's partition of the <c>Tenants</c> table (so that an event can be written
 /// in the same transaction as the change it records): row <c>audit|{inverted ticks}|{suffix}</c>, newest first.
 /// </summary>
-internal sealed class AuditStore(TableStorage storage, AuditRetention retention)
+internal sealed class AuditStore(TableStorage storage, AuditRetention retention, WebhookOutbox outbox)
 {
     private const string Prefix = "audit|";
     private const string End = "audit}";
 
-    public static TableTransactionAction AddAction(AuditEvent e) => new(TableTransactionActionType.Add, ToEntity(e));
-
     /// <summary>
-    /// The row of <paramref name="record"/> as the witness of its transaction (<see cref="StoreWrites"/>): an event's
-    /// row key ends in a random suffix, unique to the request; an event recorded once has a fixed row key, which an
-    /// overlapping run could write with the same content, so it is no witness.
+    /// What recording <paramref name="e"/> adds to the transaction of the change it records: its row, and its outbox row
+    /// when an endpoint of the tenant takes its type. Tracks the tenant for audit retention (and, with an outbox row,
+    /// for the webhook dispatcher) first, so that nothing written is ever unknown to the job that must find it.
     /// </summary>
-    public static ITableEntity? Witness(TableTransactionAction? record, AuditEvent? e) => e is { OnceKey: null } ? record?.Entity : null;
+    public async Task<PreparedEvent> PrepareAsync(AuditEvent e, CancellationToken cancellationToken)
+    {
+        await retention.TrackAsync(e.TenantId, cancellationToken);
+        var record = new TableTransactionAction(TableTransactionActionType.Add, ToEntity(e));
+        return new PreparedEvent(e, record, await outbox.PrepareAsync(e, cancellationToken), outbox);
+    }
 
     public static string RowKey(DateTimeOffset at, string suffix) =>
         Prefix + (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "|" + suffix;
@@ -35,16 +39,22 @@ internal sealed class AuditStore(TableStorage storage, AuditRetention retention)
     public async Task<bool> AddAsync(AuditEvent e, CancellationToken cancellationToken)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        await retention.TrackAsync(e.TenantId, cancellationToken);
-        try
+        var prepared = await PrepareAsync(e, cancellationToken);
+        if (prepared.Notice is null)
         {
-            await table.AddEntityAsync(ToEntity(e), cancellationToken);
-            return true;
+            try
+            {
+                await table.AddEntityAsync((TableEntity)prepared.Record.Entity, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                return false;
+            }
         }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return false;
-        }
+
+        // The event and its outbox row together: an event recorded already fails the whole transaction, outbox row included.
+        return prepared.Committed(await StoreWrites.SubmitAsync(table, prepared.Actions, cancellationToken)) == WriteOutcome.Done;
     }
 
     /// <summary>
@@ -55,49 +65,7 @@ internal sealed class AuditStore(TableStorage storage, AuditRetention retention)
     {
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
         var lower = Prefix + (DateTimeOffset.MaxValue.UtcTicks - cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {lower} and RowKey lt {End}");
-        var batch = new List<TableTransactionAction>(StoreWrites.MaxTransactionActions);
-        var deleted = 0;
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-        {
-            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
-            if (batch.Count == StoreWrites.MaxTransactionActions)
-            {
-                deleted += await DeleteAllAsync(table, batch, cancellationToken);
-                batch.Clear();
-            }
-        }
-
-        if (batch.Count > 0)
-        {
-            deleted += await DeleteAllAsync(table, batch, cancellationToken);
-        }
-
-        return deleted;
-    }
-
-    /// <summary>One transaction; if a row vanished meanwhile (an overlapping run), the rest one by one.</summary>
-    private static async Task<int> DeleteAllAsync(TableClient table, List<TableTransactionAction> deletes, CancellationToken cancellationToken)
-    {
-        if (await StoreWrites.SubmitAsync(table, deletes, cancellationToken) == WriteOutcome.Done)
-        {
-            return deletes.Count;
-        }
-
-        var deleted = 0;
-        foreach (var action in deletes)
-        {
-            try
-            {
-                await table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
-                deleted++;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-            }
-        }
-
-        return deleted;
+        return await StoreWrites.DeleteRangeAsync(table, tenant.Value, lower, End, cancellationToken);
     }
 
     /// <summary>The current count of a counted row (daily usage) and its ETag, to add to it in a transaction.</summary>
@@ -154,6 +122,7 @@ internal sealed class AuditStore(TableStorage storage, AuditRetention retention)
         ["Detail"] = e.Detail,
         ["Count"] = e.Count,
         ["RelatedCredentialId"] = e.RelatedCredentialId,
+        ["RelatedCredentialIds"] = e.RelatedCredentialIds is { } ids ? string.Join(' ', ids) : null,
     };
 
     private static AuditEvent ToEvent(TableEntity e) => new()
@@ -167,5 +136,39 @@ internal sealed class AuditStore(TableStorage storage, AuditRetention retention)
         Detail = e.GetString("Detail"),
         Count = e.GetInt64("Count"),
         RelatedCredentialId = e.GetString("RelatedCredentialId"),
+        RelatedCredentialIds = e.GetString("RelatedCredentialIds") is { } ids ? ids.Split(' ', StringSplitOptions.RemoveEmptyEntries) : null,
     };
+}
+
+/// <summary>
+/// An audit event ready to go into the transaction of the change it records: <see cref="Actions"/> to add, and
+/// <see cref="Committed"/> to call with the transaction's outcome (it wakes the webhook dispatcher when an outbox row
+/// was written).
+/// </summary>
+internal sealed class PreparedEvent(AuditEvent e, TableTransactionAction record, TableTransactionAction? notice, WebhookOutbox outbox)
+{
+    public TableTransactionAction Record { get; } = record;
+
+    /// <summary>The outbox row, when an endpoint of the tenant takes the event's type.</summary>
+    public TableTransactionAction? Notice { get; } = notice;
+
+    public IReadOnlyList<TableTransactionAction> Actions => Notice is null ? [Record] : [Record, Notice];
+
+    /// <summary>
+    /// The row that witnesses the transaction (<see cref="StoreWrites"/>): an event's row key ends in a random suffix,
+    /// unique to the request; an event recorded once has a fixed row key, which an overlapping run could write with the
+    /// same content, so it is no witness.
+    /// </summary>
+    public ITableEntity? Witness => e.OnceKey is null ? Record.Entity : null;
+
+    /// <summary>Passes <paramref name="outcome"/> through, waking the dispatcher if the outbox row was written.</summary>
+    public WriteOutcome Committed(WriteOutcome outcome)
+    {
+        if (outcome == WriteOutcome.Done && Notice is not null)
+        {
+            outbox.Committed(e.TenantId);
+        }
+
+        return outcome;
+    }
 }

@@ -123,6 +123,55 @@ internal static class StoreWrites
         _ => Equals(sent, stored),
     };
 
+    /// <summary>
+    /// Deletes the rows of <paramref name="partition"/> from <paramref name="from"/> (inclusive) to
+    /// <paramref name="before"/> (exclusive), 100 per transaction. Answers how many were deleted.
+    /// </summary>
+    public static async Task<int> DeleteRangeAsync(TableClient table, string partition, string from, string before, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {before}");
+        var batch = new List<TableTransactionAction>(MaxTransactionActions);
+        var deleted = 0;
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
+            if (batch.Count == MaxTransactionActions)
+            {
+                deleted += await DeleteAllAsync(table, batch, cancellationToken);
+                batch.Clear();
+            }
+        }
+
+        return deleted + (batch.Count > 0 ? await DeleteAllAsync(table, batch, cancellationToken) : 0);
+    }
+
+    /// <summary>
+    /// Deletes rows of one partition (at most 100, as unconditional delete actions) in one transaction; if a row vanished
+    /// meanwhile (an overlapping run), the rest one by one. Answers how many were deleted.
+    /// </summary>
+    public static async Task<int> DeleteAllAsync(TableClient table, IReadOnlyList<TableTransactionAction> deletes, CancellationToken cancellationToken)
+    {
+        if (await SubmitAsync(table, deletes, cancellationToken) == WriteOutcome.Done)
+        {
+            return deletes.Count;
+        }
+
+        var deleted = 0;
+        foreach (var action in deletes)
+        {
+            try
+            {
+                await table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
+                deleted++;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+        }
+
+        return deleted;
+    }
+
     public static async Task<Page<T>> ReadPageAsync<T>(
         TableClient table, string filter, int pageSize, string? storageToken, Func<TableEntity, T> map, CancellationToken cancellationToken)
     {

@@ -20,8 +20,12 @@ internal sealed class TableStorage(TableServiceClient service, IOptions<Serverle
 
     /// <summary>The development key ring (only without Key Vault).</summary>
     public const string SigningKeys = "SigningKeys";
+
     /// <summary>Shared rate-limit counters: one row per credential, holding the current window.</summary>
     public const string RateLimits = "RateLimits";
+
+    /// <summary>Webhooks across tenants: the tenants with events waiting in their outbox, and the development key.</summary>
+    public const string Webhooks = "Webhooks";
 
     private readonly string _prefix = options.Value.Storage.TablePrefix;
     private readonly Dictionary<string, TableClient> _ready = [];

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Tenants;
 
 namespace ServerlessAuth.Storage;
@@ -8,7 +9,7 @@ namespace ServerlessAuth.Storage;
 /// Tenants and operators in the <c>Tenants</c> table: partition = tenant id; row <c>tenant</c> for the tenant,
 /// <c>operator|{id}</c> for each operator, and <c>fence|{id}|{generation}</c>, its grant fence (<see cref="GrantGuard"/>).
 /// </summary>
-internal sealed class TenantStore(TableStorage storage)
+internal sealed class TenantStore(TableStorage storage, AuditStore audits)
 {
     private const string TenantRow = "tenant";
     private const string OperatorRowPrefix = "operator|";
@@ -143,24 +144,20 @@ internal sealed class TenantStore(TableStorage storage)
     private static TableEntity Fence(Operator op) =>
         new(op.TenantId.Value, $"{FenceRowPrefix}{op.Id.Value}|{op.Generation ?? throw new InvalidOperationException("An operator without a generation has no grant fence.")}");
 
-    public async Task<WriteOutcome> DeleteOperatorAsync(Operator op, CancellationToken cancellationToken)
+    /// <summary>Deletes an operator read through <see cref="GetOperatorAsync"/> (only if unchanged since) with the event that records it.</summary>
+    public async Task<WriteOutcome> DeleteOperatorAsync(Operator op, AuditEvent audit, CancellationToken cancellationToken)
     {
+        var recorded = await audits.PrepareAsync(audit, cancellationToken);
         var table = await storage.GetAsync(TableStorage.Tenants, cancellationToken);
-        try
+        var delete = new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(op.TenantId.Value, OperatorRowPrefix + op.Id.Value), op.ETag);
+
+        // Not found: gone, which is what was asked (deleted by another request, which recorded it, or by this one when
+        // its answer was lost and the SDK's retry met the result).
+        return recorded.Committed(await StoreWrites.SubmitAsync(table, [delete, .. recorded.Actions], cancellationToken, witness: recorded.Witness)) switch
         {
-            await table.DeleteEntityAsync(op.TenantId.Value, OperatorRowPrefix + op.Id.Value, op.ETag, cancellationToken);
-            return WriteOutcome.Done;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Gone, which is what was asked: deleted by another request, or by this one when its answer was lost and
-            // the SDK's retry met the result.
-            return WriteOutcome.Done;
-        }
-        catch (RequestFailedException e) when (e.Status == 412)
-        {
-            return WriteOutcome.Conflict;
-        }
+            WriteOutcome.NotFound => WriteOutcome.Done,
+            var outcome => outcome,
+        };
     }
 
     public async Task<Page<Operator>> ListOperatorsAsync(TenantId tenant, int pageSize, string? storageToken, CancellationToken cancellationToken)

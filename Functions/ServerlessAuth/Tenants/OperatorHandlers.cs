@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using ServerlessAuth.ApiKeys;
 using ServerlessAuth.Apps;
+using ServerlessAuth.Audit;
 using ServerlessAuth.Http;
 using ServerlessAuth.Security;
 using ServerlessAuth.Storage;
@@ -159,7 +160,7 @@ internal sealed class OperatorHandlers(
             return denied;
         }
 
-        var (revokedKeys, revokedApps, marked) = (0, 0, false);
+        var (revokedKeys, revokedApps, marked) = (new List<string>(), 0, false);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var op = await store.GetOperatorAsync(tenantId, id, cancellationToken);
@@ -189,13 +190,13 @@ internal sealed class OperatorHandlers(
             }
 
             marked = true;
-            revokedKeys += await revoker.RevokeAllOfOperatorAsync(tenantId, id, caller.Actor, cancellationToken);
+            revokedKeys.AddRange(await revoker.RevokeAllOfOperatorAsync(tenantId, id, caller.Actor, cancellationToken));
             var (apps, appsDone) = await appRevoker.RevokeAllRegisteredByAsync(tenantId, id, caller.Actor, cancellationToken);
             revokedApps += apps;
-            if (appsDone && await store.DeleteOperatorAsync(op, cancellationToken) == WriteOutcome.Done)
+            if (appsDone && await store.DeleteOperatorAsync(op, Removed(caller, tenantId, id, revokedKeys, revokedApps), cancellationToken) == WriteOutcome.Done)
             {
                 directory.Forget(tenantId, id);
-                Log.OperatorRemoved(logger, tenantId.Value, id.Value, caller.Actor, revokedKeys, revokedApps);
+                Log.OperatorRemoved(logger, tenantId.Value, id.Value, caller.Actor, revokedKeys.Count, revokedApps);
                 return TypedResults.NoContent();
             }
 
@@ -204,6 +205,18 @@ internal sealed class OperatorHandlers(
 
         return ApiProblem.Conflict("The operator kept changing while it was being removed; retry.");
     }
+
+    /// <summary>The <c>operator.removed</c> event, written with the operator row's delete, with the keys its removal revoked.</summary>
+    private AuditEvent Removed(Caller caller, TenantId tenantId, OperatorId id, List<string> revokedKeys, int revokedApps) => new()
+    {
+        TenantId = tenantId,
+        At = time.GetUtcNow(),
+        Type = AuditEventTypes.OperatorRemoved,
+        Actor = caller.Actor,
+        CredentialId = id.Value,
+        Detail = $"{revokedKeys.Count} keys and {revokedApps} apps revoked",
+        RelatedCredentialIds = [.. revokedKeys.Take(Webhooks.WebhookPayload.MaxListedKeys)],
+    };
 
     /// <summary>The checks of the routes that only managers use: the tenant (404), the scope and the role (403).</summary>
     private static ApiProblem? CheckManager(Caller caller, TenantId tenantId, string what)
