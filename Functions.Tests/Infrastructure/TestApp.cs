@@ -24,6 +24,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
+    private readonly Lock _clientsLock = new();
     private bool _logsChecked;
 
     /// <param name="connectionString">The Azurite account.</param>
@@ -91,6 +92,18 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     /// <summary>A table prefix no other app uses (pass one to several apps to make them share storage).</summary>
     public static string NewTablePrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>
+    /// A client of this host, safe to call from concurrent tasks: the factory records every client it makes in a plain
+    /// list, and two threads adding at once can leave a null slot that its dispose then dereferences.
+    /// </summary>
+    public new HttpClient CreateClient()
+    {
+        lock (_clientsLock)
+        {
+            return base.CreateClient();
+        }
+    }
 
     /// <summary>A client that presents <paramref name="credential"/> as a Bearer token (none when null).</summary>
     public HttpClient ClientWith(string? credential)
