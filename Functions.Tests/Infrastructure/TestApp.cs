@@ -94,8 +94,9 @@ public sealed class TestApp : WebApplicationFactory<Program>
     public static string NewTablePrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>
-    /// A client of this host, safe to call from concurrent tasks: the factory records every client it makes in a plain
-    /// list, and two threads adding at once can leave a null slot that its dispose then dereferences.
+    /// A client of this host, safe to call from concurrent tasks: the factory starts its server on the first call and
+    /// records every client in a plain list, both without a lock (two first calls at once can see the server not yet
+    /// initialized; two adds at once can leave a null slot that its dispose then dereferences).
     /// </summary>
     public new HttpClient CreateClient()
     {

@@ -10,7 +10,8 @@ public sealed class TestAppTests
     [Fact]
     public async Task ClientsMadeFromConcurrentTasksBeforeTheServerStarted_AllAnswerAndTheHostDisposesCleanly()
     {
-        var app = await TestApp.StartAsync();
+        // Disposed at the end of the test, also when an assertion failed; a failing dispose fails the test.
+        await using var app = await TestApp.StartAsync();
         var clients = new HttpClient[2000];
         await Parallel.ForEachAsync(Enumerable.Range(0, clients.Length), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
@@ -23,6 +24,5 @@ public sealed class TestAppTests
         });
 
         Assert.Equal(clients.Length, clients.Distinct().Count());
-        await app.DisposeAsync();
     }
 }
